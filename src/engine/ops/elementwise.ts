@@ -1,0 +1,452 @@
+/** Elementwise ops: each forward with its backward beside it. Results round to float32 on store. */
+import { defineOp, type OpDef, runInplace, getOp } from "../registry.ts";
+import type { DType } from "../dtype.ts";
+import { TorchError } from "../errors.ts";
+import { Tensor, type Operand } from "../tensor.ts";
+import { castTo, mapBinary, mapUnary, resultType, sumToShape } from "../kernels.ts";
+
+const f = Math.fround;
+
+/** Elementwise map over the grad and the saved input/output (all of one shape). */
+function mapGrad(g: Tensor, x: Tensor, y: Tensor, fn: (g: number, x: number, y: number) => number): Tensor {
+  const out = new Float32Array(g.numel());
+  const gv = g.values;
+  const xv = x.values;
+  const yv = y.values;
+  for (let i = 0; i < out.length; i++) out[i] = fn(gv[i], xv[i], yv[i]);
+  return new Tensor(out, g.shape, "float32");
+}
+
+interface UnarySpec {
+  name: string;
+  gradFn: string;
+  fn: (x: number) => number;
+  /** d(out)/d(x) times g, from g, the input x and the output y; computed in float32 steps. */
+  grad: (g: number, x: number, y: number) => number;
+  /** What PyTorch saves: the input (`self`) or the result. */
+  saves: "input" | "output" | "none";
+  /** Integer input stays integer (neg, abs); otherwise it is computed in float32. */
+  keepsInt?: boolean;
+}
+
+function unaryOp(spec: UnarySpec): (a: Tensor) => Tensor {
+  const run = defineOp<Record<string, never>>({
+    name: spec.name,
+    gradFn: spec.gradFn,
+    forward: ([a]) => {
+      const dtype: DType = spec.keepsInt && a.dtype !== "bool" ? a.dtype : "float32";
+      return mapUnary(dtype === a.dtype ? a : castTo(a, "float32"), spec.fn, dtype);
+    },
+    backward: (g, { inputs: [x], out }) => [mapGrad(g, x, out, spec.grad)],
+    saves: () => ({ inputs: spec.saves === "input" ? [0] : [], output: spec.saves === "output" }),
+  });
+  return (a) => run([a], {});
+}
+
+export const neg = unaryOp({
+  name: "neg",
+  gradFn: "NegBackward0",
+  fn: (x) => -x,
+  grad: (g) => -g,
+  saves: "none",
+  keepsInt: true,
+});
+export const abs = unaryOp({
+  name: "abs",
+  gradFn: "AbsBackward0",
+  fn: Math.abs,
+  grad: (g, x) => f(g * Math.sign(x)),
+  saves: "input",
+  keepsInt: true,
+});
+export const sqrt = unaryOp({
+  name: "sqrt",
+  gradFn: "SqrtBackward0",
+  fn: Math.sqrt,
+  grad: (g, _x, y) => f(g / f(2 * y)),
+  saves: "output",
+});
+export const exp = unaryOp({
+  name: "exp",
+  gradFn: "ExpBackward0",
+  fn: Math.exp,
+  grad: (g, _x, y) => f(g * y),
+  saves: "output",
+});
+export const log = unaryOp({
+  name: "log",
+  gradFn: "LogBackward0",
+  fn: Math.log,
+  grad: (g, x) => f(g / x),
+  saves: "input",
+});
+export const sin = unaryOp({
+  name: "sin",
+  gradFn: "SinBackward0",
+  fn: Math.sin,
+  grad: (g, x) => f(g * f(Math.cos(x))),
+  saves: "input",
+});
+export const cos = unaryOp({
+  name: "cos",
+  gradFn: "CosBackward0",
+  fn: Math.cos,
+  grad: (g, x) => f(g * f(-f(Math.sin(x)))),
+  saves: "input",
+});
+export const tan = unaryOp({
+  name: "tan",
+  gradFn: "TanBackward0",
+  fn: Math.tan,
+  grad: (g, _x, y) => f(g * f(1 + f(y * y))),
+  saves: "output",
+});
+export const tanh = unaryOp({
+  name: "tanh",
+  gradFn: "TanhBackward0",
+  fn: Math.tanh,
+  grad: (g, _x, y) => f(g * f(1 - f(y * y))),
+  saves: "output",
+});
+export const sigmoid = unaryOp({
+  name: "sigmoid",
+  gradFn: "SigmoidBackward0",
+  fn: (x) => 1 / (1 + Math.exp(-x)),
+  // ATen's sigmoid_backward: grad * (1 - y) * y, in that order (it decides inf × 0 = nan in the seed MLP)
+  grad: (g, _x, y) => f(f(g * f(1 - y)) * y),
+  saves: "output",
+});
+export const relu = unaryOp({
+  name: "relu",
+  gradFn: "ReluBackward0",
+  fn: (x) => (x > 0 ? x : x !== x ? x : 0),
+  grad: (g, _x, y) => (y > 0 ? g : 0),
+  saves: "output",
+  keepsInt: true,
+});
+export const reciprocal = unaryOp({
+  name: "reciprocal",
+  gradFn: "ReciprocalBackward0",
+  fn: (x) => 1 / x,
+  grad: (g, _x, y) => f(-g * f(y * y)),
+  saves: "output",
+});
+
+/** A binary op's operand: a tensor, or a Python number wrapped as a 0-dim tensor. */
+function operands(a: Operand, b: Operand): [Tensor, Tensor] {
+  return [Tensor.from(a), Tensor.from(b)];
+}
+
+function binaryForward(fn: (x: number, y: number) => number, trueDivide = false) {
+  return ([a, b]: Tensor[]) => {
+    let dtype = resultType(a, b);
+    if (trueDivide) dtype = "float32";
+    return mapBinary(a, b, fn, dtype === "bool" ? "bool" : dtype);
+  };
+}
+
+const addDef: OpDef<{ alpha: number }> = {
+  name: "add",
+  gradFn: "AddBackward0",
+  forward: ([a, b], { alpha }) => {
+    const dtype = resultType(a, b);
+    if (dtype === "bool" && alpha === 1) return mapBinary(a, b, (x, y) => x || y, "bool");
+    return mapBinary(a, b, alpha === 1 ? (x, y) => x + y : (x, y) => x + f(alpha * y), dtype);
+  },
+  backward: (g, { inputs: [a, b], attrs: { alpha } }, [na, nb]) => [
+    na ? sumToShape(g, a.shape) : null,
+    nb ? sumToShape(alpha === 1 ? g : mapUnary(g, (x) => x * alpha), b.shape) : null,
+  ],
+  saves: () => ({ inputs: [], output: false }),
+};
+const runAdd = defineOp(addDef);
+export function add(a: Operand, b: Operand, alpha = 1): Tensor {
+  return runAdd(operands(a, b), { alpha });
+}
+
+const subDef: OpDef<{ alpha: number }> = {
+  name: "sub",
+  gradFn: "SubBackward0",
+  forward: ([a, b], { alpha }) => {
+    if (a.dtype === "bool" && b.dtype === "bool") {
+      throw new TorchError(
+        "RuntimeError",
+        "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.",
+      );
+    }
+    return mapBinary(a, b, alpha === 1 ? (x, y) => x - y : (x, y) => x - f(alpha * y), resultType(a, b));
+  },
+  backward: (g, { inputs: [a, b], attrs: { alpha } }, [na, nb]) => [
+    na ? sumToShape(g, a.shape) : null,
+    nb
+      ? sumToShape(
+          mapUnary(g, (x) => -x * alpha),
+          b.shape,
+        )
+      : null,
+  ],
+  saves: () => ({ inputs: [], output: false }),
+};
+const runSub = defineOp(subDef);
+export function sub(a: Operand, b: Operand, alpha = 1): Tensor {
+  return runSub(operands(a, b), { alpha });
+}
+
+/** `scalar - a` as Python's `1 - t` (PyTorch's rsub with a Scalar: RsubBackward1). */
+const runRsub = defineOp<{ alpha: number }>({
+  name: "rsub",
+  gradFn: (inputs) => (inputs[1].isWrappedNumber ? "RsubBackward1" : "RsubBackward0"),
+  forward: ([a, b]) => mapBinary(b, a, (x, y) => x - y, resultType(a, b)),
+  backward: (g, { inputs: [a, b] }, [na, nb]) => [
+    na
+      ? sumToShape(
+          mapUnary(g, (x) => -x),
+          a.shape,
+        )
+      : null,
+    nb ? sumToShape(g, b.shape) : null,
+  ],
+  saves: () => ({ inputs: [], output: false }),
+});
+/** `other - a`, computed as PyTorch's rsub(a, other). */
+export function rsub(a: Operand, other: Operand): Tensor {
+  return runRsub(operands(a, other), { alpha: 1 });
+}
+
+const mulDef: OpDef<Record<string, never>> = {
+  name: "mul",
+  gradFn: "MulBackward0",
+  forward: binaryForward((x, y) => x * y),
+  backward: (g, { inputs: [a, b] }, [na, nb]) => [
+    na
+      ? sumToShape(
+          mapBinary(g, b, (x, y) => x * y, "float32"),
+          a.shape,
+        )
+      : null,
+    nb
+      ? sumToShape(
+          mapBinary(g, a, (x, y) => x * y, "float32"),
+          b.shape,
+        )
+      : null,
+  ],
+  // mul saves `other` for self's grad and `self` for other's grad
+  saves: (_ctx, [na, nb]) => ({ inputs: [...(nb ? [0] : []), ...(na ? [1] : [])], output: false }),
+};
+const runMul = defineOp(mulDef);
+export function mul(a: Operand, b: Operand): Tensor {
+  return runMul(operands(a, b), {});
+}
+
+const divDef: OpDef<Record<string, never>> = {
+  name: "div",
+  gradFn: "DivBackward0",
+  forward: binaryForward((x, y) => x / y, true),
+  backward: (g, { inputs: [a, b] }, [na, nb]) => [
+    na
+      ? sumToShape(
+          mapBinary(g, b, (x, y) => x / y, "float32"),
+          a.shape,
+        )
+      : null,
+    // ATen: -grad * ((self / other) / other)
+    nb
+      ? sumToShape(
+          mapBinary(
+            g,
+            mapBinary(
+              mapBinary(a, b, (x, y) => x / y, "float32"),
+              b,
+              (x, y) => x / y,
+              "float32",
+            ),
+            (x, q) => -x * q,
+            "float32",
+          ),
+          b.shape,
+        )
+      : null,
+  ],
+  saves: (_ctx, [na, nb]) => ({ inputs: nb ? [0, 1] : na ? [1] : [], output: false }),
+};
+const runDiv = defineOp(divDef);
+export function div(a: Operand, b: Operand): Tensor {
+  return runDiv(operands(a, b), {});
+}
+
+/** `scalar / a` as Python's `1.0 / t`: PyTorch computes reciprocal(a) * scalar (MulBackward0). */
+export function rdiv(a: Tensor, scalar: number): Tensor {
+  return mul(reciprocal(a), scalar);
+}
+
+const runPowScalar = defineOp<{ exponent: number; floatExponent: boolean }>({
+  name: "pow",
+  gradFn: "PowBackward0",
+  forward: ([a], { exponent, floatExponent }) => {
+    const intResult = a.dtype !== "float32" && !floatExponent;
+    if (intResult && exponent < 0)
+      throw new TorchError("RuntimeError", "Integers to negative integer powers are not allowed.");
+    const dtype = intResult ? "int64" : "float32";
+    return mapUnary(castTo(a, dtype), (x) => Math.pow(x, exponent), dtype);
+  },
+  backward: (g, { inputs: [a], attrs: { exponent } }) => [
+    exponent === 0
+      ? mapUnary(g, () => 0)
+      : mapGrad(g, a, a, (gi, x) => f(gi * f(exponent * f(Math.pow(x, exponent - 1))))),
+  ],
+  saves: () => ({ inputs: [0], output: false }),
+});
+
+const runPowTensor = defineOp<Record<string, never>>({
+  name: "pow_tensor",
+  gradFn: "PowBackward1",
+  forward: ([a, b]) => {
+    const dtype = resultType(a, b);
+    return mapBinary(a, b, (x, y) => Math.pow(x, y), dtype === "bool" ? "int64" : dtype);
+  },
+  backward: (g, { inputs: [a, b], out }, [na, nb]) => [
+    na
+      ? sumToShape(
+          mapBinary(
+            g,
+            mapBinary(a, b, (x, y) => f(y * f(Math.pow(x, y - 1))), "float32"),
+            (x, y) => x * y,
+            "float32",
+          ),
+          a.shape,
+        )
+      : null,
+    nb
+      ? sumToShape(
+          mapBinary(
+            g,
+            // ATen: where(self == 0 & exponent >= 0, 0, result * log(self))
+            mapBinary(
+              mapBinary(a, b, (x, y) => (x === 0 && y >= 0 ? 1 : 0), "float32"),
+              mapBinary(out, a, (r, x) => f(r * f(Math.log(x))), "float32"),
+              (z, v) => (z ? 0 : v),
+              "float32",
+            ),
+            (x, y) => x * y,
+            "float32",
+          ),
+          b.shape,
+        )
+      : null,
+  ],
+  saves: () => ({ inputs: [0, 1], output: true }),
+});
+
+/**
+ * `a ** exponent`: a number exponent (or a wrapped Python number) is PowBackward0, a tensor exponent
+ * PowBackward1. A whole-valued JS number counts as a Python int; wrap 2.0 as float32 for a float.
+ */
+export function pow(a: Operand, exponent: Operand): Tensor {
+  if (a instanceof Tensor && (!(exponent instanceof Tensor) || exponent.isWrappedNumber)) {
+    const e = Tensor.from(exponent);
+    return runPowScalar([a], { exponent: e.values[0], floatExponent: e.dtype === "float32" });
+  }
+  return runPowTensor(operands(a, exponent), {});
+}
+
+/** `base ** t` with a Python number base (`2.0 ** t`): PyTorch's pow(Scalar, Tensor), PowBackward1 in 1.13. */
+export function rpow(t: Tensor, base: number): Tensor {
+  return runPowTensor([Tensor.wrap(base), t], {});
+}
+
+const runClamp = defineOp<{ min: number | null; max: number | null }>({
+  name: "clamp",
+  gradFn: "ClampBackward1",
+  forward: ([a], { min, max }) => {
+    const dtype =
+      a.dtype === "int64" &&
+      ((min !== null && !Number.isInteger(min)) || (max !== null && !Number.isInteger(max)))
+        ? "float32"
+        : a.dtype;
+    // NaN stays NaN; the float32 bounds are what PyTorch compares with (1 - 1e-8 becomes 1.)
+    const lo = min === null ? -Infinity : dtype === "float32" ? f(min) : min;
+    const hi = max === null ? Infinity : dtype === "float32" ? f(max) : max;
+    return mapUnary(a, (x) => (x !== x ? x : Math.min(Math.max(x, lo), hi)), dtype);
+  },
+  backward: (g, { inputs: [a], attrs: { min, max } }) => {
+    const lo = min === null ? -Infinity : f(min);
+    const hi = max === null ? Infinity : f(max);
+    return [mapGrad(g, a, a, (gi, x) => (x >= lo && x <= hi ? gi : 0))];
+  },
+  saves: () => ({ inputs: [0], output: false }),
+});
+export function clamp(a: Tensor, min?: number | null, max?: number | null): Tensor {
+  if ((min === undefined || min === null) && (max === undefined || max === null)) {
+    throw new TorchError("RuntimeError", "torch.clamp: At least one of 'min' or 'max' must not be None");
+  }
+  return runClamp([a], { min: min ?? null, max: max ?? null });
+}
+
+function extremumOp(
+  name: "maximum" | "minimum",
+  gradFn: string,
+  pick: (x: number, y: number) => number,
+  wins: (x: number, y: number) => boolean,
+) {
+  const run = defineOp<Record<string, never>>({
+    name,
+    gradFn,
+    forward: ([a, b]) => mapBinary(a, b, (x, y) => (x !== x || y !== y ? NaN : pick(x, y)), resultType(a, b)),
+    backward: (g, { inputs: [a, b] }, [na, nb]) => {
+      // ATen: where(self == other, grad / 2, grad), masked to the side that won
+      const share = (mine: Tensor, other: Tensor) =>
+        mapBinary(
+          g,
+          mapBinary(mine, other, (x, y) => (x === y ? 0.5 : wins(x, y) ? 1 : 0), "float32"),
+          (gi, s) => gi * s,
+          "float32",
+        );
+      return [na ? sumToShape(share(a, b), a.shape) : null, nb ? sumToShape(share(b, a), b.shape) : null];
+    },
+    saves: () => ({ inputs: [0, 1], output: false }),
+  });
+  return (a: Tensor, b: Tensor) => run([a, b], {});
+}
+export const maximum = extremumOp("maximum", "MaximumBackward0", Math.max, (x, y) => x > y);
+export const minimum = extremumOp("minimum", "MinimumBackward0", Math.min, (x, y) => x < y);
+
+function comparisonOp(name: string, fn: (x: number, y: number) => boolean) {
+  const run = defineOp<Record<string, never>>({
+    name,
+    gradFn: "",
+    forward: ([a, b]) => mapBinary(a, b, (x, y) => (fn(x, y) ? 1 : 0), "bool"),
+  });
+  return (a: Operand, b: Operand) => run(operands(a, b), {});
+}
+export const eq = comparisonOp("eq", (x, y) => x === y);
+export const ne = comparisonOp("ne", (x, y) => x !== y);
+export const lt = comparisonOp("lt", (x, y) => x < y);
+export const le = comparisonOp("le", (x, y) => x <= y);
+export const gt = comparisonOp("gt", (x, y) => x > y);
+export const ge = comparisonOp("ge", (x, y) => x >= y);
+
+/** In-place form of a registered op: `a.add_(b)` runs op `add` and writes into `a`. */
+export function inplace(
+  target: Tensor,
+  op: string,
+  others: Tensor[],
+  attrs: Record<string, unknown>,
+): Tensor {
+  return runInplace(getOp(op), target, others, attrs, `${op}_`);
+}
+
+defineOp<Record<string, never>>({
+  name: "zero",
+  gradFn: "ZeroBackward0",
+  forward: ([a]) => mapUnary(a, () => 0),
+  backward: (g) => [mapUnary(g, () => 0)],
+  saves: () => ({ inputs: [], output: false }),
+});
+defineOp<{ value: number }>({
+  name: "fill",
+  gradFn: "FillBackward0",
+  forward: ([a], { value }) => mapUnary(a, () => value),
+  backward: (g) => [mapUnary(g, () => 0)],
+  saves: () => ({ inputs: [], output: false }),
+});

@@ -1,0 +1,1 @@
+// Filled in by the ops of this group.

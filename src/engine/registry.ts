@@ -1,0 +1,144 @@
+import { AccumulateGrad, Node, isGradEnabled, noGrad, type SavedTensor } from "./autograd.ts";
+import { emit, silently } from "./events.ts";
+import { MSG, TorchError } from "./errors.ts";
+import { castValue } from "./dtype.ts";
+import { Tensor } from "./tensor.ts";
+
+/** What a backward function sees: the op's inputs, output and attributes. */
+export interface OpContext<A> {
+  inputs: Tensor[];
+  out: Tensor;
+  attrs: A;
+}
+
+/**
+ * One op: its forward and, right beside it, its backward (tfjs-core's gradient registry; micrograd's
+ * forward-beside-backward). `forward` computes a fresh tensor from plain data; it may use other ops,
+ * which run silently and untracked.
+ */
+export interface OpDef<A = Record<string, unknown>> {
+  /** The op's name in the trace (`mul`, `sum`, `matmul`, ...). Unique. */
+  name: string;
+  /** PyTorch's grad_fn name for this call (`MulBackward0`); a function when it depends on the call. */
+  gradFn: string | ((inputs: Tensor[], attrs: A) => string);
+  forward: (inputs: Tensor[], attrs: A) => Tensor;
+  /** Grads of the inputs from the output's grad. Omitted for ops that are not differentiable. */
+  backward?: (grad: Tensor, ctx: OpContext<A>, needsInputGrad: boolean[]) => (Tensor | null)[];
+  /**
+   * Which tensors PyTorch saves for backward: they are version-checked and make a second backward
+   * fail. Default: all inputs.
+   */
+  saves?: (ctx: OpContext<A>, needsInputGrad: boolean[]) => { inputs: number[]; output: boolean };
+}
+
+const REGISTRY = new Map<string, OpDef<any>>();
+
+export function registeredOps(): string[] {
+  return [...REGISTRY.keys()];
+}
+
+export function getOp(name: string): OpDef<any> {
+  const def = REGISTRY.get(name);
+  if (!def) throw new TorchError("NotImplementedError", `gradlens does not support the op '${name}' yet`);
+  return def;
+}
+
+/** Registers an op and returns the function that runs it with autograd and recording. */
+export function defineOp<A = Record<string, unknown>>(def: OpDef<A>): (inputs: Tensor[], attrs: A) => Tensor {
+  if (REGISTRY.has(def.name)) throw new Error(`op '${def.name}' is registered twice`);
+  REGISTRY.set(def.name, def);
+  return (inputs, attrs) => runOp(def, inputs, attrs);
+}
+
+function edgeOf(t: Tensor): [Node | null, number] {
+  if (!t.requiresGrad) return [null, 0];
+  return [t.gradFn ?? t.gradAccumulator(), 0];
+}
+
+function makeNode<A>(def: OpDef<A>, ctx: OpContext<A>, outIsSelf = false): Node {
+  const { inputs, attrs } = ctx;
+  const nextFunctions = inputs.map(edgeOf);
+  const needs = nextFunctions.map(([n]) => n !== null);
+  const which = def.saves ? def.saves(ctx, needs) : { inputs: inputs.map((_, i) => i), output: false };
+  // A wrapped Python number counts as saved too: it is what makes a second `(x * 3.0).backward()` fail.
+  const saved: SavedTensor[] = which.inputs.map((i) => ({
+    tensor: inputs[i],
+    version: inputs[i].version,
+    isOutput: false,
+  }));
+  if (which.output && !outIsSelf) saved.push({ tensor: ctx.out, version: ctx.out.version, isOutput: true });
+  const backward = def.backward;
+  if (!backward) throw new TorchError("RuntimeError", `gradlens has no gradient for op '${def.name}'`);
+  const name = typeof def.gradFn === "string" ? def.gradFn : def.gradFn(inputs, attrs);
+  const node = new Node(name, nextFunctions, saved, (g, n) => backward(g, ctx, n));
+  return node;
+}
+
+function needsGrad(def: OpDef<any>, inputs: Tensor[]): boolean {
+  return isGradEnabled() && def.backward !== undefined && inputs.some((t) => t.requiresGrad);
+}
+
+export function runOp<A>(def: OpDef<A>, inputs: Tensor[], attrs: A): Tensor {
+  const out = silently(() => noGrad(() => def.forward(inputs, attrs)));
+  let node: Node | null = null;
+  if (needsGrad(def, inputs)) {
+    node = makeNode(def, { inputs, out, attrs });
+    out.setGradFn(node);
+  }
+  emit({ kind: "op", op: def.name, out, inputs, attrs: attrs as Record<string, unknown>, gradFn: node });
+  return out;
+}
+
+/**
+ * An in-place op (`a.add_(b)`): computes `def` on [target, ...others], writes the result into
+ * target's storage, bumps its version and, when grad is tracked, gives target a new grad_fn.
+ */
+export function runInplace<A>(
+  def: OpDef<A>,
+  target: Tensor,
+  others: Tensor[],
+  attrs: A,
+  opName: string,
+): Tensor {
+  if (isGradEnabled() && target.requiresGrad && target.isLeaf) {
+    throw new TorchError("RuntimeError", MSG.leafInplace);
+  }
+  const inputs = [target, ...others];
+  const result = silently(() => noGrad(() => def.forward(inputs, attrs)));
+  if (result.numel() !== target.numel()) {
+    throw new TorchError(
+      "RuntimeError",
+      `output with shape [${target.shape.join(", ")}] doesn't match the broadcast shape [${result.shape.join(", ")}]`,
+    );
+  }
+  if (result.dtype === "float32" && target.dtype !== "float32") {
+    const name = (d: string) => (d === "int64" ? "Long" : d === "bool" ? "Bool" : "Float");
+    throw new TorchError(
+      "RuntimeError",
+      `result type ${name(result.dtype)} can't be cast to the desired output type ${name(target.dtype)}`,
+    );
+  }
+  let node: Node | null = null;
+  if (needsGrad(def, inputs)) {
+    // The backward of an in-place op sees the target's value from before the write.
+    const before = silently(() => noGrad(() => target.detach().clone()));
+    node = makeNode(def, { inputs: [before, ...others], out: target, attrs }, true);
+    node.nextFunctions[0] = edgeOf(target);
+  }
+  const src = result.values;
+  const dst = target.values;
+  for (let i = 0; i < dst.length; i++) dst[i] = castValue(target.dtype, src[i]);
+  target.bumpVersion();
+  if (node) target.setGradFn(node);
+  emit({
+    kind: "inplace",
+    op: opName,
+    tensor: target,
+    inputs: others,
+    attrs: attrs as Record<string, unknown>,
+    gradFn: node,
+  });
+  return target;
+}
+
+export { AccumulateGrad };

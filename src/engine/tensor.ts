@@ -1,6 +1,6 @@
 import { AccumulateGrad, type GradHook, type Node, runBackward } from "./autograd.ts";
 import { allocate, type DType, isFloating, type Storage } from "./dtype.ts";
-import { emit } from "./events.ts";
+import { emit, silently } from "./events.ts";
 import { MSG, TorchError } from "./errors.ts";
 import { numel, sameShape, type Shape } from "./shape.ts";
 import * as ops from "./ops/index.ts";
@@ -145,7 +145,8 @@ export class Tensor {
     let g = gradient ?? null;
     if (!g) {
       if (this.numel() !== 1) throw new TorchError("RuntimeError", MSG.implicitScalar);
-      g = ops.onesLike(this);
+      // the implicit seed grad is not a tensor the program made: no "create" event for it
+      g = silently(() => ops.onesLike(this));
     } else if (!sameShape(g.shape, this.shape)) {
       throw new TorchError(
         "RuntimeError",

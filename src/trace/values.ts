@@ -1,0 +1,151 @@
+/** Tensor payloads in the trace: lossless JSON encoding of elements, and one-pass health summaries. */
+import type { DataValue, Summary, TensorRecord } from "./schema.ts";
+
+export type NonFinite = "nan" | "inf" | "-inf" | null;
+
+/** A number as the trace stores it: NaN, ±Infinity and -0 become strings JSON can hold. */
+export function encodeValue(v: number): DataValue {
+  if (v !== v) return "nan";
+  if (v === Infinity) return "inf";
+  if (v === -Infinity) return "-inf";
+  if (v === 0 && 1 / v < 0) return "-0";
+  return v;
+}
+
+export function decodeValue(d: DataValue): number {
+  if (typeof d === "number") return d;
+  if (d === "nan") return NaN;
+  if (d === "inf") return Infinity;
+  if (d === "-inf") return -Infinity;
+  return -0;
+}
+
+/** A record's elements as numbers (NaN, ±Infinity, -0 restored), or null when only the summary was kept. */
+export function tensorValues(rec: TensorRecord): number[] | null {
+  return rec.data ? rec.data.map(decodeValue) : null;
+}
+
+/** The first `n` elements as numbers, for a node preview; null above the size cap. */
+export function previewValues(rec: TensorRecord, n = 6): number[] | null {
+  if (!rec.data) return null;
+  const out: number[] = [];
+  for (let i = 0; i < rec.data.length && i < n; i++) out.push(decodeValue(rec.data[i]));
+  return out;
+}
+
+/** The flag a value is drawn with: nan wins over inf, inf over -inf. */
+export function nonFiniteOf(s: Summary): NonFinite {
+  return s.nan > 0 ? "nan" : s.pos_inf > 0 ? "inf" : s.neg_inf > 0 ? "-inf" : null;
+}
+
+function emptySummary(numel: number): Summary {
+  return {
+    numel,
+    min: null,
+    max: null,
+    mean: null,
+    norm: null,
+    nan: 0,
+    pos_inf: 0,
+    neg_inf: 0,
+    zero: 0,
+    negative: 0,
+    positive: 0,
+  };
+}
+
+/**
+ * Health of a buffer in one pass. The common all-finite case runs a tight loop; only a buffer whose
+ * sum came out non-finite (it holds nan/±inf) is counted again element by element. Sums are float64:
+ * float32 and int64 data cannot overflow them.
+ */
+export function summarize(values: ArrayLike<number>): Summary {
+  const n = values.length;
+  const s = emptySummary(n);
+  if (n === 0) return s;
+  let sum = 0;
+  let sq = 0;
+  let mn = Infinity;
+  let mx = -Infinity;
+  let neg = 0;
+  let pos = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    sum += v;
+    sq += v * v;
+    if (v < mn) mn = v;
+    if (v > mx) mx = v;
+    if (v < 0) neg++;
+    else if (v > 0) pos++;
+  }
+  if (Number.isFinite(sum)) {
+    // `+ 0` turns -0 into 0: the summary is plain JSON, where -0 would not survive
+    s.min = mn + 0;
+    s.max = mx + 0;
+    s.mean = sum / n + 0;
+    s.norm = Math.sqrt(sq);
+    s.negative = neg;
+    s.positive = pos;
+    s.zero = n - neg - pos;
+    return s;
+  }
+  return summarizeSlow(values, s);
+}
+
+/** Element-by-element counts, for buffers holding non-finite values. */
+function summarizeSlow(values: ArrayLike<number>, s: Summary): Summary {
+  let sum = 0;
+  let sq = 0;
+  let mn = Infinity;
+  let mx = -Infinity;
+  let finite = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== v) s.nan++;
+    else if (v === Infinity) s.pos_inf++;
+    else if (v === -Infinity) s.neg_inf++;
+    else {
+      finite++;
+      sum += v;
+      sq += v * v;
+      if (v < mn) mn = v;
+      if (v > mx) mx = v;
+      if (v < 0) s.negative++;
+      else if (v > 0) s.positive++;
+      else s.zero++;
+    }
+  }
+  if (finite > 0) {
+    s.min = mn + 0;
+    s.max = mx + 0;
+    s.mean = sum / finite + 0;
+    s.norm = Math.sqrt(sq);
+  }
+  return s;
+}
+
+/** A buffer's JSON payload: all elements up to `cap`, else null (the summary stands for it). */
+export function encodeData(values: ArrayLike<number>, cap: number): DataValue[] | null {
+  const n = values.length;
+  if (n > cap) return null;
+  const out: DataValue[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    // finite non-zero numbers are the common case: one comparison chain each
+    out[i] = v === v && v !== 0 && v !== Infinity && v !== -Infinity ? v : encodeValue(v);
+  }
+  return out;
+}
+
+/**
+ * The shortest decimal that reads back (rounded to float32) as the same float32: `0.1` rather than
+ * `0.10000000149011612`. Used when writing float32 data, which parseTrace rounds back with fround.
+ */
+export function formatFloat32(v: number): string {
+  if (Number.isInteger(v) && Math.abs(v) < 2 ** 24) return String(v);
+  for (let p = 1; p < 9; p++) {
+    const s = v.toPrecision(p);
+    if (Math.fround(Number(s)) === v) return String(Number(s));
+  }
+  return String(v);
+}

@@ -49,8 +49,6 @@ function reducedDims(dims: readonly number[] | null, rank: number): number[] {
 }
 
 interface Reduction {
-  /** The input's shape with the reduced dims set to 1 (the keepdim shape). */
-  keptShape: number[];
   outShape: number[];
   /** Number of output elements. */
   groups: number;
@@ -63,12 +61,17 @@ interface Reduction {
 function planReduction(shape: readonly number[], dims: readonly number[], keepdim: boolean): Reduction {
   const rank = shape.length;
   const reduced = shape.map((_, i) => dims.includes(i));
+  // the keepdim shape: reduced dims become 1
   const keptShape = shape.map((s, i) => (reduced[i] ? 1 : s));
   const outShape = keepdim ? keptShape : shape.filter((_, i) => !reduced[i]);
   const groups = numel(keptShape);
   const size = numel(dims.map((d) => shape[d]));
   const n = numel(shape);
   const index = new Int32Array(n);
+  if (dims.every((d, j) => d === rank - dims.length + j)) {
+    for (let i = 0; i < n; i++) index[i] = i;
+    return { outShape, groups, size, index };
+  }
   // strides of each input dim in the group number (kept dims) and in the within-group number (reduced dims)
   const gStride = new Array<number>(rank).fill(0);
   const kStride = new Array<number>(rank).fill(0);
@@ -98,7 +101,7 @@ function planReduction(shape: readonly number[], dims: readonly number[], keepdi
       idx[d] = 0;
     }
   }
-  return { keptShape, outShape, groups, size, index };
+  return { outShape, groups, size, index };
 }
 
 /** One value per group: `fn(src, index, start, size)` reads `src[index[start + k]]` for k < size. */
@@ -369,11 +372,10 @@ function amaxLike(name: "amax" | "amin") {
       const r = planFor(a, attrs);
       const xv = a.values;
       const ov = out.values;
-      const counts = reduceGroups(xv, r, "int64", (s, ix, st, n) => {
-        let c = 0;
-        for (let k = 0; k < n; k++) if (s[ix[st + k]] === ov[st / n]) c++;
-        return c;
-      }).values;
+      const counts = new Float64Array(r.groups);
+      for (let k = 0; k < r.groups; k++) {
+        for (let j = 0; j < r.size; j++) if (xv[r.index[k * r.size + j]] === ov[k]) counts[k]++;
+      }
       return [perElement(a.shape, r, (k, i) => f(f(g.values[k] / counts[k]) * (xv[i] === ov[k] ? 1 : 0)))];
     },
     saves: () => ({ inputs: [0], output: true }),
@@ -507,10 +509,12 @@ const runVar = defineOp<VarAttrs>({
 const runStd = defineOp<VarAttrs>({
   name: "std",
   gradFn: "StdBackward0",
-  forward: ([a], attrs) =>
-    reduceGroups(a.values, planFor(a, attrs), "float32", (s, ix, st, n) =>
-      Math.sqrt(varianceOf(attrs.correction)(s, ix, st, n)),
-    ),
+  forward: ([a], attrs) => {
+    const variance = varianceOf(attrs.correction);
+    return reduceGroups(a.values, planFor(a, attrs), "float32", (s, ix, st, n) =>
+      Math.sqrt(variance(s, ix, st, n)),
+    );
+  },
   // ATen's std_backward: var_backward(grad / (2 * std)), with 0 where std == 0
   backward: (g, { inputs: [a], out, attrs }) => {
     const ov = out.values;
@@ -749,38 +753,36 @@ function softmaxPlan(a: Tensor, dim: number): { r: Reduction; lastDim: boolean }
 }
 
 /**
- * Sums a group of float32 terms. ATen's last-dim kernel reduces a row with vector instructions (≈ a
- * float64 sum rounded once); the other kernel walks the dim one step at a time, in float32.
+ * One step of a group's sum. ATen's last-dim kernel reduces a row with vector instructions (about a
+ * float64 sum rounded once at the end); the other kernel walks the dim one float32 add at a time.
  */
-function groupSum(lastDim: boolean, term: (k: number) => number, size: number): number {
-  let s = 0;
-  if (lastDim) {
-    for (let k = 0; k < size; k++) s += term(k);
-    return f(s);
-  }
-  for (let k = 0; k < size; k++) s = f(s + term(k));
-  return s;
-}
+const accumulate = (lastDim: boolean, s: number, v: number) => (lastDim ? s + v : f(s + v));
 
 function softmaxForward(a: Tensor, dim: number, log: boolean): Tensor {
   const { r, lastDim } = softmaxPlan(a, dim);
+  const { index, size } = r;
   const xv = a.values;
   const out = new Float32Array(a.numel());
   const max = extremeOf(true);
-  for (let g = 0; g < r.groups && r.size > 0; g++) {
-    const st = g * r.size;
-    const m = max(xv, r.index, st, r.size);
-    const x = (k: number) => xv[r.index[st + k]];
-    const s = groupSum(lastDim, (k) => f(Math.exp(f(x(k) - m))), r.size);
+  for (let g = 0; g < r.groups && size > 0; g++) {
+    const st = g * size;
+    const m = max(xv, index, st, size);
+    let s = 0;
+    for (let k = st; k < st + size; k++) {
+      const e = f(Math.exp(f(xv[index[k]] - m)));
+      out[index[k]] = e;
+      s = accumulate(lastDim, s, e);
+    }
+    s = f(s);
     if (log) {
       // x - max - log(sum), in that order (ATen keeps it for large inputs)
       const ls = f(Math.log(s));
-      for (let k = 0; k < r.size; k++) out[r.index[st + k]] = f(f(x(k) - m) - ls);
+      for (let k = st; k < st + size; k++) out[index[k]] = f(f(xv[index[k]] - m) - ls);
     } else if (lastDim) {
       const inv = f(1 / s);
-      for (let k = 0; k < r.size; k++) out[r.index[st + k]] = f(f(Math.exp(f(x(k) - m))) * inv);
+      for (let k = st; k < st + size; k++) out[index[k]] = f(out[index[k]] * inv);
     } else {
-      for (let k = 0; k < r.size; k++) out[r.index[st + k]] = f(f(Math.exp(f(x(k) - m))) / s);
+      for (let k = st; k < st + size; k++) out[index[k]] = f(out[index[k]] / s);
     }
   }
   return new Tensor(out, a.shape, "float32");
@@ -807,13 +809,12 @@ const runSoftmax = defineOp<SoftmaxAttrs>({
     const gv = g.values;
     const yv = out.values;
     const grad = new Float32Array(out.numel());
-    for (let k = 0; k < r.groups; k++) {
-      const st = k * r.size;
-      const s = groupSum(lastDim, (j) => f(gv[r.index[st + j]] * yv[r.index[st + j]]), r.size);
-      for (let j = 0; j < r.size; j++) {
-        const i = r.index[st + j];
-        grad[i] = f(f(gv[i] - s) * yv[i]);
-      }
+    const { index, size } = r;
+    for (let st = 0; st < r.groups * size; st += size) {
+      let s = 0;
+      for (let k = st; k < st + size; k++) s = accumulate(lastDim, s, f(gv[index[k]] * yv[index[k]]));
+      s = f(s);
+      for (let k = st; k < st + size; k++) grad[index[k]] = f(f(gv[index[k]] - s) * yv[index[k]]);
     }
     return [new Tensor(grad, out.shape, "float32")];
   },
@@ -830,13 +831,13 @@ const runLogSoftmax = defineOp<SoftmaxAttrs>({
     const gv = g.values;
     const yv = out.values;
     const grad = new Float32Array(out.numel());
-    for (let k = 0; k < r.groups; k++) {
-      const st = k * r.size;
-      const s = groupSum(lastDim, (j) => gv[r.index[st + j]], r.size);
-      for (let j = 0; j < r.size; j++) {
-        const i = r.index[st + j];
-        grad[i] = f(gv[i] - f(f(Math.exp(yv[i])) * s));
-      }
+    const { index, size } = r;
+    for (let st = 0; st < r.groups * size; st += size) {
+      let s = 0;
+      for (let k = st; k < st + size; k++) s = accumulate(lastDim, s, gv[index[k]]);
+      s = f(s);
+      for (let k = st; k < st + size; k++)
+        grad[index[k]] = f(gv[index[k]] - f(f(Math.exp(yv[index[k]])) * s));
     }
     return [new Tensor(grad, out.shape, "float32")];
   },

@@ -250,7 +250,7 @@ class Generator {
   private n = 0;
 
   constructor(
-    private readonly rand: () => number,
+    readonly rand: () => number,
     private readonly maxSteps: number,
   ) {}
 

@@ -111,7 +111,8 @@ export const tanh = unaryOp({
 export const sigmoid = unaryOp({
   name: "sigmoid",
   gradFn: "SigmoidBackward0",
-  fn: (x) => 1 / (1 + Math.exp(-x)),
+  // float32 step by step as ATen does: exp, then 1 + e, then 1 / d (1 ulp apart from one rounding at 6.7)
+  fn: (x) => f(1 / f(1 + f(Math.exp(-x)))),
   // ATen's sigmoid_backward: grad * (1 - y) * y, in that order (it decides inf × 0 = nan in the seed MLP)
   grad: (g, _x, y) => f(f(g * f(1 - y)) * y),
   saves: "output",

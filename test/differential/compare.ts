@@ -50,6 +50,8 @@ export interface Tolerance {
   digit?: number;
   /** Absolute floor, as a fraction of the largest magnitude in the expected tensor (cancellation to ~0). */
   absOfMax?: number;
+  /** Absolute floor: float32 noise around a true 0 (a softmax's grad summing to 0, `x - x`). */
+  abs?: number;
 }
 
 /** The acceptance tolerance of issue 2: 1e-5 relative, or one unit in the 6th significant digit. */
@@ -67,6 +69,7 @@ export function closeNumber(actual: number, expected: number, tol: Tolerance, sc
     const unit = 10 ** (Math.floor(Math.log10(mag)) - (tol.digit - 1));
     if (diff <= unit * 1.000001) return true;
   }
+  if (tol.abs !== undefined && diff <= tol.abs) return true;
   return tol.absOfMax !== undefined && diff <= tol.absOfMax * scale;
 }
 

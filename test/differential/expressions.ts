@@ -183,10 +183,10 @@ export const OPS: Record<string, OpSpec> = {
   },
   // indexing
   select0: { py: ([a], { i }) => `${a}[${i}]`, ts: ([a], { i }) => a.index(i) },
-  select1: { py: ([a], { i }) => `${a}[:, ${i}]`, ts: ([a], { i }) => a.index(ops.slice(), i) },
+  select1: { py: ([a], { i }) => `${a}[:, ${i}]`, ts: ([a], { i }) => a.index({}, i) },
   slice0: {
     py: ([a], { start, stop }) => `${a}[${start}:${stop}]`,
-    ts: ([a], { start, stop }) => a.index(ops.slice(start, stop)),
+    ts: ([a], { start, stop }) => a.index({ start, stop }),
   },
   cat: {
     py: (a, { dim }) => `torch.cat([${a.join(", ")}], dim=${dim})`,

@@ -397,3 +397,41 @@ describe("backward order (ready nodes by descending sequence number, as PyTorch'
     });
   });
 });
+
+describe("non-finite values through backward (PyTorch masks, it does not multiply by 0)", () => {
+  const r = ref.nonfinite;
+  const signbits = (t: Tensor) => Array.from(t.values, (v) => v < 0 || Object.is(v, -0));
+  const unary: Record<string, (x: Tensor) => Tensor> = {
+    relu: (x) => x.relu(),
+    abs: (x) => x.abs(),
+    clamp: (x) => x.clamp(-1, 0.5),
+    sqrt: (x) => x.sqrt(),
+    max: (x) => x.max(),
+  };
+
+  for (const [name, f] of Object.entries(unary)) {
+    it(`${name} of [nan, 0, -0, 1, -1]: values, signs of zeros, grads`, () => {
+      const x = leaf([NaN, 0, -0, 1, -1]);
+      const y = f(x);
+      expectValues(y, r[name].value);
+      const nan = Array.from(y.values, (v) => Number.isNaN(v));
+      expect(signbits(y).filter((_, i) => !nan[i])).toEqual(
+        (r[name].signbit as boolean[]).filter((_, i) => !nan[i]),
+      );
+      y.backward(y.dim() ? f32([2, 2, 2, 2, 2]) : ops.tensor(2, { dtype: "float32" }));
+      expectValues(x.grad, r[name].grad);
+    });
+  }
+
+  for (const name of ["maximum", "minimum"] as const) {
+    it(`${name}: NaN inputs pass the grad to both sides; a NaN grad stays on the winning side`, () => {
+      const a = leaf([NaN, 1, 2, 3, 1]);
+      const b = leaf([1, NaN, 2, 1, 3]);
+      const y = ops[name](a, b);
+      expectValues(y, r[name].value);
+      y.backward(f32([1, 1, 1, NaN, NaN]));
+      expectValues(a.grad, r[name].a_grad);
+      expectValues(b.grad, r[name].b_grad);
+    });
+  }
+});

@@ -55,7 +55,8 @@ export const abs = unaryOp({
   name: "abs",
   gradFn: "AbsBackward0",
   fn: Math.abs,
-  grad: (g, x) => f(g * Math.sign(x)),
+  // grad * sgn(x), where sgn(NaN) is 0
+  grad: (g, x) => f(g * (x > 0 ? 1 : x < 0 ? -1 : 0)),
   saves: "input",
   keepsInt: true,
 });
@@ -120,8 +121,10 @@ export const sigmoid = unaryOp({
 export const relu = unaryOp({
   name: "relu",
   gradFn: "ReluBackward0",
-  fn: (x) => (x > 0 ? x : x !== x ? x : 0),
-  grad: (g, _x, y) => (y > 0 ? g : 0),
+  // clamp_min(x, 0): NaN and -0. pass through
+  fn: (x) => (x < 0 ? 0 : x),
+  // threshold_backward: result <= 0 ? 0 : grad, so a NaN result passes the grad
+  grad: (g, _x, y) => (y <= 0 ? 0 : g),
   saves: "output",
   keepsInt: true,
 });
@@ -388,7 +391,7 @@ function extremumOp(
   name: "maximum" | "minimum",
   gradFn: string,
   pick: (x: number, y: number) => number,
-  wins: (x: number, y: number) => boolean,
+  loses: (x: number, y: number) => boolean,
 ) {
   const run = defineOp<Record<string, never>>({
     name,
@@ -399,8 +402,9 @@ function extremumOp(
       const share = (mine: Tensor, other: Tensor) =>
         mapBinary(
           g,
-          mapBinary(mine, other, (x, y) => (x === y ? 0.5 : wins(x, y) ? 1 : 0), "float32"),
-          (gi, s) => gi * s,
+          mapBinary(mine, other, (x, y) => (x === y ? 0.5 : loses(x, y) ? 0 : 1), "float32"),
+          // masked_fill, not a product: a NaN grad stays out of the losing side
+          (gi, s) => (s === 0 ? 0 : gi * s),
           "float32",
         );
       return [na ? sumToShape(share(a, b), a.shape) : null, nb ? sumToShape(share(b, a), b.shape) : null];
@@ -409,8 +413,8 @@ function extremumOp(
   });
   return (a: Tensor, b: Tensor) => run([a, b], {});
 }
-export const maximum = extremumOp("maximum", "MaximumBackward0", Math.max, (x, y) => x > y);
-export const minimum = extremumOp("minimum", "MinimumBackward0", Math.min, (x, y) => x < y);
+export const maximum = extremumOp("maximum", "MaximumBackward0", Math.max, (x, y) => x < y);
+export const minimum = extremumOp("minimum", "MinimumBackward0", Math.min, (x, y) => x > y);
 
 function comparisonOp(name: string, fn: (x: number, y: number) => boolean) {
   const run = defineOp<Record<string, never>>({

@@ -651,22 +651,14 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new TorchError("RuntimeError", "stack expects a non-empty TensorList");
   const first = tensors[0];
   const wrapped = normalizeDim(dim, first.dim() + 1);
-  if (wrapped < first.dim()) {
-    tensors.forEach((t, i) => {
-      if (i > 0 && !sameShape(t.shape, first.shape)) {
-        throw new TorchError(
-          "RuntimeError",
-          `stack expects each tensor to be equal size, but got ${formatShape(first.shape)} at entry 0 and ${formatShape(t.shape)} at entry ${i}`,
-        );
-      }
-    });
-  } else {
-    // PyTorch stacks on the last dim by unsqueezing and concatenating: cat's checks and texts apply
-    checkCatShapes(
-      tensors.map((t) => [...t.shape, 1]),
-      wrapped,
-    );
-  }
+  tensors.forEach((t, i) => {
+    if (i > 0 && !sameShape(t.shape, first.shape)) {
+      throw new TorchError(
+        "RuntimeError",
+        `stack expects each tensor to be equal size, but got ${formatShape(first.shape)} at entry 0 and ${formatShape(t.shape)} at entry ${i}`,
+      );
+    }
+  });
   return runStack([...tensors], { dim: wrapped });
 }
 

@@ -1,0 +1,19 @@
+/** `gradlens <command>`: the command-line entry point (bin/gradlens.mjs). */
+import { runCommand } from "./run.ts";
+
+const USAGE = `usage: gradlens run FILE.py [--trace OUT.json] [--timeout SECONDS]
+
+  run    runs a PyTorch program on the gradlens engine, printing what Python prints;
+         --trace writes the recorded trace as JSON`;
+
+/** Runs the command line `args` (without node and the script); returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  if (command === "run") return runCommand(rest);
+  if (command === "-h" || command === "--help" || command === "help") {
+    process.stdout.write(USAGE + "\n");
+    return 0;
+  }
+  process.stderr.write((command ? `gradlens: unknown command '${command}'\n` : "") + USAGE + "\n");
+  return 2;
+}

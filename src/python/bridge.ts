@@ -1,0 +1,355 @@
+/**
+ * The JS module the Python `torch` shim imports (`import _gradlens_engine`). Every Python call crosses
+ * into JS once: Python numbers travel with a kind code (int/float/bool) so they become the right
+ * wrapped-number dtype here, and tensors travel as JS objects (Python holds a JsProxy).
+ */
+import * as ops from "../engine/ops/index.ts";
+import { Tensor } from "../engine/tensor.ts";
+import {
+  type Node,
+  isAnomalyEnabled,
+  isGradEnabled,
+  runBackward,
+  setDetectAnomaly,
+  setGradEnabled,
+} from "../engine/autograd.ts";
+import { type DType, castValue } from "../engine/dtype.ts";
+import { DEFAULT_SEED } from "../engine/random.ts";
+import { MSG, TorchError } from "../engine/errors.ts";
+import { silently } from "../engine/events.ts";
+import { reprTensor } from "../engine/repr.ts";
+
+/** What the shim tells the trace recorder (src/trace/recorder.ts implements it). */
+export interface TraceHooks {
+  setSource(line: number | null): void;
+  pushScope(name: string): void;
+  popScope(): void;
+  labelTensor(t: Tensor, name: string | null): void;
+  gradAssigned(t: Tensor): void;
+  recordWarning(category: string, message: string): void;
+  recordError(pyType: string, message: string): void;
+}
+
+/** The wrapped-number dtype of a Python scalar, by the kind code the shim sends. */
+const KINDS: DType[] = ["float32", "int64", "float32", "bool"];
+
+/** Python None arrives as undefined; JS null would arrive in Python as `jsnull`, so return undefined. */
+const orUndef = <T>(x: T | null | undefined): T | undefined => (x === null ? undefined : x);
+
+function scalar(v: number | boolean, kind: number): Tensor {
+  return Tensor.wrap(v, KINDS[kind]);
+}
+
+/** `kind` 0: `b` is a tensor; 1/2/3: `b` is a Python int/float/bool. */
+function operand(b: Tensor | number | boolean, kind: number): Tensor {
+  return kind === 0 ? (b as Tensor) : scalar(b as number, kind);
+}
+
+/** Nested arrays of `shape` from row-major values. */
+function nest(values: ArrayLike<number | boolean>, shape: number[]): unknown {
+  if (shape.length === 0) return values[0];
+  let k = 0;
+  const build = (d: number): unknown[] => {
+    const out: unknown[] = [];
+    for (let i = 0; i < shape[d]; i++) out.push(d === shape.length - 1 ? values[k++] : build(d + 1));
+    return out;
+  };
+  return build(0);
+}
+
+/** The grads backward starts from: given ones checked against their outputs, else ones for a scalar. */
+function rootGrads(roots: Tensor[], grads: (Tensor | undefined)[]): Tensor[] {
+  return roots.map((r, i) => {
+    const g = grads[i];
+    if (g) {
+      if (g.shape.length !== r.shape.length || g.shape.some((n, k) => n !== r.shape[k])) {
+        throw new TorchError(
+          "RuntimeError",
+          `Mismatch in shape: grad_output[${i}] has a shape of torch.Size([${g.shape.join(", ")}]) and output[${i}] has a shape of torch.Size([${r.shape.join(", ")}]).`,
+        );
+      }
+      return g;
+    }
+    if (r.requiresGrad && r.numel() !== 1) throw new TorchError("RuntimeError", MSG.implicitScalar);
+    return silently(() => ops.onesLike(r));
+  });
+}
+
+export type Bridge = ReturnType<typeof createBridge>;
+
+export function createBridge() {
+  let hooks: TraceHooks | null = null;
+  /** Forward tracebacks of grad_fn nodes, kept while anomaly mode is on (torch.autograd.detect_anomaly). */
+  let stacks = new WeakMap<Node, string>();
+
+  const bridge = {
+    ops: { ...ops } as Record<string, unknown>,
+    Tensor,
+
+    setHooks(h: TraceHooks | null): void {
+      hooks = h;
+      stacks = new WeakMap();
+    },
+
+    // ---- Python numbers and binary ops ----
+    scalar,
+    bin(fn: (a: Tensor, b: Tensor) => Tensor, a: Tensor, b: Tensor | number, kind: number): Tensor {
+      return fn(a, operand(b, kind));
+    },
+    /** `b - a` (Python's `1 - t`): rsub, RsubBackward1 for a number. */
+    rsub(a: Tensor, b: Tensor | number, kind: number): Tensor {
+      return ops.rsub(a, operand(b, kind));
+    },
+    /** `b / a`: PyTorch computes reciprocal(a) * b (ReciprocalBackward0, MulBackward0). */
+    rdiv(a: Tensor, b: Tensor | number, kind: number): Tensor {
+      return ops.mul(ops.reciprocal(a), operand(b, kind));
+    },
+    /** `b ** a` with a number b: pow(Scalar, Tensor). */
+    rpow(a: Tensor, b: Tensor | number, kind: number): Tensor {
+      return ops.pow(operand(b, kind), a);
+    },
+
+    // ---- creation (the engine's ops; options travel positionally, Python has no JS objects) ----
+    /** `torch.tensor(data)`: the shim flattened and checked the data; `dtype` is Python's inference. */
+    fromFlat(
+      values: ArrayLike<number | boolean>,
+      shape: number[],
+      dtype: DType,
+      requiresGrad: boolean,
+    ): Tensor {
+      return ops.tensor(nest(values, shape) as ops.NestedData, { dtype, requiresGrad });
+    },
+    /** zeros, ones, empty, rand, randn. */
+    create(
+      name: "zeros" | "ones" | "empty" | "rand" | "randn",
+      size: number[],
+      dtype: DType | undefined,
+      requiresGrad: boolean,
+    ): Tensor {
+      return ops[name](size, { dtype, requiresGrad });
+    },
+    full(size: number[], value: number | boolean, dtype: DType | undefined, requiresGrad: boolean): Tensor {
+      return ops.full(size, value, { dtype, requiresGrad });
+    },
+    /** zerosLike, onesLike, emptyLike, randLike, randnLike, fullLike (with `value`). */
+    like(
+      name: "zerosLike" | "onesLike" | "emptyLike" | "randLike" | "randnLike" | "fullLike",
+      a: Tensor,
+      value: number | boolean | undefined,
+      dtype: DType | undefined,
+      requiresGrad: boolean,
+    ): Tensor {
+      const opts = { dtype, requiresGrad };
+      return name === "fullLike" ? ops.fullLike(a, value ?? 0, opts) : ops[name](a, opts);
+    },
+    arange(
+      start: number,
+      end: number,
+      step: number,
+      dtype: DType | undefined,
+      requiresGrad: boolean,
+    ): Tensor {
+      return ops.arange(start, end, step, { dtype, requiresGrad });
+    },
+    linspace(
+      start: number,
+      end: number,
+      steps: number,
+      dtype: DType | undefined,
+      requiresGrad: boolean,
+    ): Tensor {
+      return ops.linspace(start, end, steps, { dtype, requiresGrad });
+    },
+    eye(n: number, m: number, dtype: DType | undefined, requiresGrad: boolean): Tensor {
+      return ops.eye(n, m, { dtype, requiresGrad });
+    },
+    randint(low: number, high: number, size: number[], dtype: DType | undefined): Tensor {
+      return ops.randint(low, high, size, { dtype });
+    },
+    randperm(n: number, dtype: DType | undefined): Tensor {
+      return ops.randperm(n, { dtype });
+    },
+    manualSeed(seed: number): void {
+      ops.manualSeed(seed);
+    },
+    uniform_(t: Tensor, from: number, to: number): void {
+      ops.uniform_(t, from, to);
+    },
+    normal_(t: Tensor, mean: number, std: number): void {
+      ops.normal_(t, mean, std);
+    },
+    /** A fresh run starts as a fresh `python` process would: grad on, anomaly off, the default seed. */
+    resetState(): void {
+      setGradEnabled(true);
+      setDetectAnomaly(false);
+      ops.manualSeed(DEFAULT_SEED);
+      stacks = new WeakMap();
+    },
+    /** `[dtype, ...shape]`: what the shim caches per tensor. */
+    meta(t: Tensor): (string | number)[] {
+      return [t.dtype, ...t.shape];
+    },
+    values(t: Tensor) {
+      return t.values;
+    },
+    repr(t: Tensor): string {
+      return reprTensor(t);
+    },
+    item(t: Tensor): number {
+      return t.item();
+    },
+    /** `.data`: the same elements, cut from the graph, with its own version counter (unlike detach()). */
+    data(t: Tensor): Tensor {
+      const d = new Tensor({ data: t.values, version: 0 }, t.shape, t.dtype);
+      d.label = t.label;
+      return d;
+    },
+    /** `p.data = src`: copies src's elements into p (same shape only). */
+    setData(t: Tensor, src: Tensor): void {
+      if (src.numel() !== t.numel() || src.shape.length !== t.shape.length) {
+        throw new TorchError(
+          "NotImplementedError",
+          "gradlens does not support assigning .data of another shape yet",
+        );
+      }
+      const dst = t.values;
+      for (let i = 0; i < dst.length; i++) dst[i] = castValue(t.dtype, src.values[i]);
+    },
+
+    // ---- in-place ops ----
+    /** `a.add_(b)` and friends; `alpha` for add/sub. */
+    inplaceBin(t: Tensor, name: string, b: Tensor | number, kind: number, alpha: number | undefined): void {
+      const attrs = name === "add" || name === "sub" ? { alpha: alpha ?? 1 } : {};
+      ops.inplace(t, name, [operand(b, kind)], attrs);
+    },
+    zero_(t: Tensor): void {
+      t.zero_();
+    },
+    fill_(t: Tensor, value: number | boolean): void {
+      t.fill_(Number(value));
+    },
+    clamp_(t: Tensor, min: number | undefined, max: number | undefined): void {
+      if (min === undefined && max === undefined) {
+        throw new TorchError("RuntimeError", "torch.clamp: At least one of 'min' or 'max' must not be None");
+      }
+      ops.inplace(t, "clamp", [], { min: min ?? null, max: max ?? null });
+    },
+
+    // ---- autograd ----
+    requiresGrad(t: Tensor): boolean {
+      return t.requiresGrad;
+    },
+    setRequiresGrad(t: Tensor, flag: boolean): void {
+      t.requiresGrad_(flag);
+    },
+    isLeaf(t: Tensor): boolean {
+      return t.isLeaf;
+    },
+    retainsGrad(t: Tensor): boolean {
+      return t.retainsGrad;
+    },
+    retainGrad(t: Tensor): void {
+      t.retainGrad();
+    },
+    version(t: Tensor): number {
+      return t.version;
+    },
+    detach(t: Tensor): Tensor {
+      return t.detach();
+    },
+    detach_(t: Tensor): void {
+      t.detach_();
+    },
+    /** `.grad`; the engine's getter emits the non-leaf warning event. */
+    grad(t: Tensor): Tensor | undefined {
+      return orUndef(t.grad);
+    },
+    /** True when reading `.grad` warns (a non-leaf that does not retain grad). */
+    gradWarns(t: Tensor): boolean {
+      return !t.isLeaf && !t.retainsGrad;
+    },
+    setGrad(t: Tensor, g: Tensor | undefined): void {
+      if (g && (g.shape.length !== t.shape.length || g.shape.some((n, i) => n !== t.shape[i]))) {
+        throw new TorchError("RuntimeError", `assigned grad has data of a different size`);
+      }
+      t.grad = g ?? null;
+      hooks?.gradAssigned(t);
+    },
+    gradFn(t: Tensor): Node | undefined {
+      return orUndef(t.gradFn);
+    },
+    /** `grad_fn.next_functions` as [node | undefined, index] pairs. */
+    nextFunctions(n: Node): [Node | undefined, number][] {
+      return n.nextFunctions.map(([m, i]) => [orUndef(m), i]);
+    },
+    /** The leaf tensor of an AccumulateGrad node. */
+    variable(n: Node): Tensor | undefined {
+      return orUndef((n as Node & { variable?: Tensor }).variable);
+    },
+    backward(t: Tensor, gradient: Tensor | undefined, retainGraph: boolean): void {
+      t.backward(gradient ?? null, { retainGraph });
+    },
+    /** torch.autograd.backward over several roots (undefined grads: ones for scalar roots). */
+    backwardMany(roots: Tensor[], grads: (Tensor | undefined)[], retainGraph: boolean): void {
+      runBackward(roots, rootGrads(roots, grads), { retainGraph });
+    },
+    /** torch.autograd.grad: the grads of `inputs` (undefined where unused); `.grad` stays untouched. */
+    autogradGrad(
+      outputs: Tensor[],
+      grads: (Tensor | undefined)[],
+      inputs: Tensor[],
+      retainGraph: boolean,
+    ): (Tensor | undefined)[] {
+      const got = runBackward(outputs, rootGrads(outputs, grads), { retainGraph, inputs })!;
+      return inputs.map((t) => orUndef(got.get(t)));
+    },
+    registerHook(t: Tensor, hook: (g: Tensor) => Tensor | undefined): () => void {
+      return t.registerHook((g) => hook(g) ?? undefined);
+    },
+    setGradEnabled,
+    isGradEnabled,
+    setDetectAnomaly(flag: boolean): void {
+      setDetectAnomaly(flag);
+      if (!flag) stacks = new WeakMap();
+    },
+    isAnomalyEnabled,
+    /** Remembers the forward traceback of `t`'s grad_fn (anomaly mode). */
+    setStack(t: Tensor, text: string): void {
+      if (t.gradFn) stacks.set(t.gradFn, text);
+    },
+    /** The forward traceback of the node an anomaly error names, if recorded. */
+    stackOf(err: unknown): string | undefined {
+      const node = (err as { node?: Node } | null)?.node;
+      return node ? stacks.get(node) : undefined;
+    },
+
+    // ---- trace hooks (no-ops when not recording) ----
+    setSource(line: number | undefined): void {
+      hooks?.setSource(line ?? null);
+    },
+    pushScope(name: string): void {
+      hooks?.pushScope(name);
+    },
+    popScope(): void {
+      hooks?.popScope();
+    },
+    /** Names a tensor after a program variable, unless it has a name already (the first name wins). */
+    label(t: Tensor, name: string): void {
+      if (t.label !== null) return;
+      if (hooks) hooks.labelTensor(t, name);
+      else t.label = name;
+    },
+    /** Names a module's parameter (`fc1.weight`), replacing the shorter name it had. */
+    relabel(t: Tensor, name: string): void {
+      if (hooks) hooks.labelTensor(t, name);
+      else t.label = name;
+    },
+    recordWarning(category: string, message: string): void {
+      hooks?.recordWarning(category, message);
+    },
+    recordError(pyType: string, message: string): void {
+      hooks?.recordError(pyType, message);
+    },
+  };
+  return bridge;
+}

@@ -1,0 +1,241 @@
+"""The shim's link to the gradlens engine, its error translation, and the program tracer.
+
+The engine is the JS module `_gradlens_engine` (src/python/bridge.ts). Engine errors (TorchError, with
+PyTorch's own text) come back as JsException and are raised again as the Python exception PyTorch
+raises. The tracer watches only the user's code (sys.monitoring local events): the current line for
+every op, variable names for tensors, and user functions as scopes.
+"""
+import builtins
+import sys
+import time
+import traceback
+import warnings
+
+import _gradlens_engine as E
+from pyodide.ffi import JsException, create_proxy, to_js
+
+__all__ = ["E", "JsException", "create_proxy", "to_js", "convert", "unsupported", "Unsupported"]
+
+ops = E.ops
+
+
+class Unsupported(builtins.NotImplementedError, AttributeError):
+    """A torch feature gradlens lacks. Also an AttributeError, so hasattr(torch, "x") is False."""
+
+
+# Shown as plain `NotImplementedError` in tracebacks and type(e).__name__.
+Unsupported.__name__ = Unsupported.__qualname__ = "NotImplementedError"
+Unsupported.__module__ = "builtins"
+
+
+def unsupported(what):
+    return Unsupported(f"gradlens does not support {what} yet")
+
+
+_PY_TYPES = {
+    "RuntimeError": RuntimeError,
+    "IndexError": IndexError,
+    "TypeError": TypeError,
+    "ValueError": ValueError,
+    "NotImplementedError": builtins.NotImplementedError,
+    "AttributeError": AttributeError,
+}
+
+
+def convert(e):
+    """The Python exception for an engine error (same type and message as PyTorch's)."""
+    py_type = getattr(e, "pyType", None)
+    cls = _PY_TYPES.get(py_type) if py_type is not None else None
+    if cls is None:
+        return RuntimeError(f"gradlens internal error: {e.name}: {e.message}")
+    return cls(e.message)
+
+
+def fn(name):
+    """The engine op `name`, or a function raising NotImplementedError when the engine lacks it."""
+    f = getattr(ops, name, None)
+    if f is None:
+        label = name
+
+        def missing(*args, **kwargs):
+            raise unsupported(label)
+
+        return missing
+    return f
+
+
+# ---------------------------------------------------------------------------------------------
+# The tracer
+
+TOOL = 4  # a sys.monitoring tool id of our own (0-2 and 5 are taken by debuggers/coverage/profilers)
+_M = sys.monitoring
+_EV = _M.events
+CO_OPTIMIZED = 0x1
+
+user_file = None  # the program's file name
+user_codes = set()  # the code objects of the program (and its nested functions)
+line = None  # the program line running now
+sent = None  # the line the recorder was last told
+made = 0  # tensors wrapped so far (a variable scan is needed only when it moved)
+scanned = -1
+line_stack = []
+scope_stack = []
+deadline = None
+ticks = 0
+anomaly = False  # mirrors the engine's anomaly mode (forward tracebacks are kept only then)
+tensor_class = None  # set by torch._tensor
+module_class = None  # set by torch.nn
+
+
+def sync_line():
+    global sent
+    sent = line
+    E.setSource(line)
+
+
+class ProgramTimeout(KeyboardInterrupt):
+    pass
+
+
+ProgramTimeout.__name__ = ProgramTimeout.__qualname__ = "KeyboardInterrupt"
+ProgramTimeout.__module__ = "builtins"
+
+
+def _on_line(code, lineno):
+    global line, scanned, ticks
+    line = lineno
+    if made != scanned:
+        scanned = made
+        scan(sys._getframe(1).f_locals)
+    ticks += 1
+    if ticks >= 256:
+        ticks = 0
+        if deadline is not None and time.monotonic() > deadline:
+            raise ProgramTimeout(f"gradlens stopped the program: it ran longer than {timeout_s:g} s")
+
+
+def _scoped(code):
+    name = code.co_name
+    return bool(code.co_flags & CO_OPTIMIZED) and name[0] not in "<_" and name != "forward"
+
+
+def _on_start(code, offset):
+    line_stack.append(line)
+    s = _scoped(code)
+    scope_stack.append(s)
+    if s:
+        E.pushScope(code.co_name)
+
+
+def _on_return(code, offset, value):
+    global line, scanned
+    if made != scanned:
+        scanned = made
+        scan(sys._getframe(1).f_locals)
+    if line_stack:
+        line = line_stack.pop()
+    if scope_stack and scope_stack.pop():
+        E.popScope()
+
+
+def _on_unwind(code, offset, exc):
+    if code in user_codes:
+        _on_return(code, offset, None)
+
+
+def scan(names):
+    """Names unnamed tensors (and modules) after the variables that hold them: the first name wins."""
+    T = tensor_class
+    Mod = module_class
+    for name, v in names.items():
+        if isinstance(v, T):
+            if not v._lab and name[0] != "_":
+                v._lab = True
+                E.label(v._t, name)
+        elif Mod is not None and isinstance(v, Mod) and v._gl_name is None and name[0] != "_" and name != "self":
+            object.__setattr__(v, "_gl_name", name)
+
+
+def _codes(code):
+    yield code
+    for c in code.co_consts:
+        if hasattr(c, "co_code"):
+            yield from _codes(c)
+
+
+timeout_s = None
+
+
+def start(code, filename, timeout):
+    """Starts watching the program `code` (compiled from `filename`)."""
+    global user_file, line, sent, made, scanned, deadline, ticks, timeout_s
+    user_file = filename
+    line = sent = None
+    made, scanned, ticks = 0, -1, 0
+    line_stack.clear()
+    scope_stack.clear()
+    timeout_s = timeout
+    deadline = None if timeout is None else time.monotonic() + timeout
+    if _M.get_tool(TOOL) is None:
+        _M.use_tool_id(TOOL, "gradlens")
+    _M.register_callback(TOOL, _EV.LINE, _on_line)
+    _M.register_callback(TOOL, _EV.PY_START, _on_start)
+    _M.register_callback(TOOL, _EV.PY_RESUME, _on_start)
+    _M.register_callback(TOOL, _EV.PY_RETURN, _on_return)
+    _M.register_callback(TOOL, _EV.PY_YIELD, _on_return)
+    _M.register_callback(TOOL, _EV.PY_UNWIND, _on_unwind)
+    user_codes.clear()
+    local = _EV.LINE | _EV.PY_START | _EV.PY_RESUME | _EV.PY_RETURN | _EV.PY_YIELD
+    for c in _codes(code):
+        user_codes.add(c)
+        _M.set_local_events(TOOL, c, local)
+    _M.set_events(TOOL, _EV.PY_UNWIND)
+
+
+def stop():
+    if _M.get_tool(TOOL) is None:
+        return
+    _M.set_events(TOOL, 0)
+    for c in user_codes:
+        _M.set_local_events(TOOL, c, 0)
+    _M.free_tool_id(TOOL)
+    while scope_stack:
+        if scope_stack.pop():
+            E.popScope()
+    line_stack.clear()
+
+
+# ---------------------------------------------------------------------------------------------
+# Warnings and forward tracebacks, located at the user's line as PyTorch's C++ warnings are
+
+
+def user_frame():
+    f = sys._getframe(1)
+    while f is not None and f.f_code.co_filename != user_file:
+        f = f.f_back
+    return f
+
+
+def warn(message, category=UserWarning, record=True):
+    """Warns at the user's current line (Python's format: `prog.py:12: UserWarning: ...`)."""
+    f = user_frame()
+    if f is None:
+        warnings.warn(message, category, stacklevel=3)
+    else:
+        g = f.f_globals
+        warnings.warn_explicit(
+            message,
+            category,
+            f.f_code.co_filename,
+            f.f_lineno,
+            module=g.get("__name__"),
+            registry=g.setdefault("__warningregistry__", {}),
+        )
+    if record:
+        E.recordWarning(category.__name__, str(message))
+
+
+def user_stack():
+    """The user's part of the current stack, as traceback.format_stack prints it."""
+    frames = [fs for fs in traceback.extract_stack(sys._getframe(1)) if fs.filename == user_file]
+    return "".join(traceback.format_list(frames))

@@ -1,0 +1,381 @@
+"""The torch.* functions over tensors (torch.sin(x), torch.matmul(a, b), torch.cat(...), ...)."""
+import builtins
+
+from ._C import E, to_js, unsupported
+from ._tensor import (
+    O,
+    ReturnMax,
+    ReturnMin,
+    Tensor,
+    _unary_names,
+    as_tensor_arg,
+    binop,
+    call,
+    kind_of,
+    op,
+    wrap,
+)
+
+_py_bool = builtins.bool
+
+
+def _t(x, fname, arg="input"):
+    if isinstance(x, Tensor):
+        return x
+    raise TypeError(f"{fname}(): argument '{arg}' (position 1) must be Tensor, not {type(x).__name__}")
+
+
+def _make_unary(name):
+    def f(input, *, out=None):
+        if out is not None:
+            raise unsupported(f"torch.{name}(out=...)")
+        return getattr(_t(input, name), name)()
+
+    f.__name__ = f.__qualname__ = name
+    return f
+
+
+UNARY = [n for n in _unary_names if n not in ("t",)]
+for _n in UNARY:
+    globals()[_n] = _make_unary(_n)
+
+
+def t(input):
+    return _t(input, "t").t()
+
+
+def _number_first(name, a, b):
+    """True for torch.add(2, x): a Python number first, a tensor second."""
+    if isinstance(a, Tensor):
+        return False
+    if isinstance(b, Tensor) and kind_of(a) is not None:
+        return True
+    raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(a).__name__}")
+
+
+def add(input, other, *, alpha=1, out=None):
+    if _number_first("add", input, other):
+        if alpha != 1:
+            raise unsupported("torch.add(number, tensor, alpha=...)")
+        return other.add(input)
+    return input.add(other, alpha=alpha)
+
+
+def sub(input, other, *, alpha=1, out=None):
+    if _number_first("sub", input, other):
+        if alpha != 1:
+            raise unsupported("torch.sub(number, tensor, alpha=...)")
+        return other.__rsub__(input)
+    return input.sub(other, alpha=alpha)
+
+
+subtract = sub
+
+
+def rsub(input, other, *, alpha=1):
+    return _t(input, "rsub").rsub(other)
+
+
+def mul(input, other, *, out=None):
+    if _number_first("mul", input, other):
+        return other.mul(input)
+    return input.mul(other)
+
+
+multiply = mul
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    if _number_first("div", input, other):
+        return other.__rtruediv__(input)
+    return input.div(other, rounding_mode=rounding_mode)
+
+
+divide = div
+true_divide = div
+
+
+def pow(input, exponent, *, out=None):
+    if not isinstance(input, Tensor):
+        return _t(exponent, "pow", "exponent").__rpow__(input)
+    return input.pow(exponent)
+
+
+def neg(input):
+    return -_t(input, "neg")
+
+
+negative = neg
+
+
+def clamp(input, min=None, max=None, *, out=None):
+    return _t(input, "clamp").clamp(min, max)
+
+
+clip = clamp
+
+
+def clamp_min(input, min):
+    return _t(input, "clamp_min").clamp(min=min)
+
+
+def clamp_max(input, max):
+    return _t(input, "clamp_max").clamp(max=max)
+
+
+def maximum(input, other):
+    return _t(input, "maximum").maximum(other)
+
+
+def minimum(input, other):
+    return _t(input, "minimum").minimum(other)
+
+
+def eq(input, other):
+    return _t(input, "eq").eq(other)
+
+
+def ne(input, other):
+    return _t(input, "ne").ne(other)
+
+
+def lt(input, other):
+    return _t(input, "lt").lt(other)
+
+
+def le(input, other):
+    return _t(input, "le").le(other)
+
+
+def gt(input, other):
+    return _t(input, "gt").gt(other)
+
+
+def ge(input, other):
+    return _t(input, "ge").ge(other)
+
+
+greater = gt
+less = lt
+greater_equal = ge
+less_equal = le
+not_equal = ne
+
+
+def equal(input, other):
+    return input.shape == other.shape and _py_bool((input == other).all().item())
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return _py_bool(isclose(input, other, rtol, atol, equal_nan).all().item())
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    if equal_nan:
+        raise unsupported("isclose(equal_nan=True)")
+    return (input - other).abs() <= atol + rtol * other.abs()
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    return _t(input, "sum").sum(dim, keepdim)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    return _t(input, "mean").mean(dim, keepdim)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    return _t(input, "prod").prod(dim, keepdim)
+
+
+def max(input, dim=None, keepdim=False, *, out=None):
+    return _t(input, "max").max(dim, keepdim)
+
+
+def min(input, dim=None, keepdim=False, *, out=None):
+    return _t(input, "min").min(dim, keepdim)
+
+
+def amax(input, dim=(), keepdim=False):
+    return _t(input, "amax").amax(dim, keepdim)
+
+
+def amin(input, dim=(), keepdim=False):
+    return _t(input, "amin").amin(dim, keepdim)
+
+
+def argmax(input, dim=None, keepdim=False):
+    return _t(input, "argmax").argmax(dim, keepdim)
+
+
+def argmin(input, dim=None, keepdim=False):
+    return _t(input, "argmin").argmin(dim, keepdim)
+
+
+def std(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    return _t(input, "std").std(dim, unbiased, keepdim, correction=correction)
+
+
+def var(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    return _t(input, "var").var(dim, unbiased, keepdim, correction=correction)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    return _t(input, "norm").norm(p, dim, keepdim)
+
+
+def all(input, dim=None, keepdim=False):
+    return _t(input, "all").all(dim, keepdim)
+
+
+def any(input, dim=None, keepdim=False):
+    return _t(input, "any").any(dim, keepdim)
+
+
+def logsumexp(input, dim, keepdim=False):
+    return _t(input, "logsumexp").logsumexp(dim, keepdim)
+
+
+def softmax(input, dim, dtype=None):
+    return _t(input, "softmax").softmax(dim)
+
+
+def log_softmax(input, dim, dtype=None):
+    return _t(input, "log_softmax").log_softmax(dim)
+
+
+def matmul(input, other, *, out=None):
+    return _t(input, "matmul").matmul(other)
+
+
+def mm(input, mat2, *, out=None):
+    return _t(input, "mm").mm(mat2)
+
+
+def mv(input, vec, *, out=None):
+    return _t(input, "mv").mv(vec)
+
+
+def dot(input, other, *, out=None):
+    return _t(input, "dot").dot(other)
+
+
+def outer(input, vec2):
+    return _t(input, "outer").outer(vec2)
+
+
+ger = outer
+
+
+def transpose(input, dim0, dim1):
+    return _t(input, "transpose").transpose(dim0, dim1)
+
+
+swapaxes = transpose
+
+
+def permute(input, dims):
+    return _t(input, "permute").permute(*dims)
+
+
+def reshape(input, shape):
+    return _t(input, "reshape").reshape(shape)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    return _t(input, "flatten").flatten(start_dim, end_dim)
+
+
+def squeeze(input, dim=None):
+    return _t(input, "squeeze").squeeze(dim)
+
+
+def unsqueeze(input, dim):
+    return _t(input, "unsqueeze").unsqueeze(dim)
+
+
+def unbind(input, dim=0):
+    return _t(input, "unbind").unbind(dim)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    return _t(tensor, "split").split(split_size_or_sections, dim)
+
+
+def chunk(input, chunks, dim=0):
+    return _t(input, "chunk").chunk(chunks, dim)
+
+
+def _tensor_list(tensors, fname):
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(
+            f"{fname}() received an invalid combination of arguments - got ({type(tensors).__name__}), "
+            "but expected one of: (tuple of Tensors tensors, int dim)"
+        )
+    for x in tensors:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"expected Tensor as element {list(tensors).index(x)} in argument 0, but got {type(x).__name__}")
+    return to_js([x._t for x in tensors])
+
+
+def cat(tensors, dim=0, *, out=None):
+    return op(O("cat"), _tensor_list(tensors, "cat"), dim)
+
+
+concat = cat
+concatenate = cat
+
+
+def stack(tensors, dim=0, *, out=None):
+    return op(O("stack"), _tensor_list(tensors, "stack"), dim)
+
+
+def where(condition, input=None, other=None):
+    if input is None and other is None:
+        raise unsupported("torch.where(condition) with one argument")
+    return op(E.where, _t(condition, "where", "condition")._t, *_operand(input), *_operand(other))
+
+
+def _operand(x):
+    if isinstance(x, Tensor):
+        return (x._t, 0)
+    k = kind_of(x)
+    if k is None:
+        raise TypeError(f"where(): argument must be Tensor or a number, not {type(x).__name__}")
+    return (x, k)
+
+
+def detach(input):
+    return _t(input, "detach").detach()
+
+
+def clone(input, *, memory_format=None):
+    return _t(input, "clone").clone()
+
+
+def numel(input):
+    return _t(input, "numel").numel()
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    return _t(input, "is_floating_point").is_floating_point()
+
+
+def masked_fill(input, mask, value):
+    return _t(input, "masked_fill").masked_fill(mask, value)
+
+
+def gather(input, dim, index):
+    return _t(input, "gather").gather(dim, index)
+
+
+__all__ = [
+    _k
+    for _k, _v in list(globals().items())
+    if not _k.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__
+] + ["subtract", "multiply", "divide", "true_divide", "negative", "clip", "greater", "less"]
+__all__ += ["greater_equal", "less_equal", "not_equal", "ger", "swapaxes", "concat", "concatenate"]

@@ -1,0 +1,1195 @@
+"""torch.Tensor: a Python object around a gradlens engine tensor (a JsProxy in `_t`).
+
+Each op crosses into the engine once. Python numbers go with a kind code (1 int, 2 float, 3 bool) so
+the engine wraps them as PyTorch does (int64 or float32 wrapped numbers), which keeps type promotion
+PyTorch's. Results that are tensors get a fresh wrapper; in-place methods return `self`.
+"""
+import builtins
+import weakref
+from collections import namedtuple
+
+from . import _C
+from ._C import E, JsException, convert, create_proxy, fn, to_js, unsupported
+
+_new_object = object.__new__
+_py_bool = builtins.bool
+_py_float = builtins.float
+_py_int = builtins.int
+
+# ---------------------------------------------------------------------------------------------
+# dtype, Size, device
+
+
+class dtype:
+    __slots__ = ("name", "is_floating_point", "is_signed", "itemsize")
+
+    def __init__(self, name, is_floating_point, is_signed, itemsize):
+        self.name = name
+        self.is_floating_point = is_floating_point
+        self.is_signed = is_signed
+        self.itemsize = itemsize
+
+    def __repr__(self):
+        return "torch." + self.name
+
+    def __reduce__(self):
+        return self.name
+
+
+float32 = dtype("float32", True, True, 4)
+int64 = dtype("int64", False, True, 8)
+bool_ = dtype("bool", False, False, 1)
+DTYPES = {"float32": float32, "int64": int64, "bool": bool_}
+
+
+def js_dtype(d):
+    """The engine's dtype name for a `dtype=` argument (torch dtypes, or Python's int/bool)."""
+    if d is None:
+        return None
+    if isinstance(d, dtype):
+        return d.name
+    if d is _py_int:
+        return "int64"
+    if d is _py_bool:
+        return "bool"
+    if d is _py_float:
+        raise unsupported("torch.float64")
+    raise TypeError(f"dtype must be a torch.dtype, not {type(d).__name__}")
+
+
+class Size(tuple):
+    def __repr__(self):
+        return f"torch.Size([{', '.join(str(d) for d in self)}])"
+
+    __str__ = __repr__
+
+    def numel(self):
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+    def __getitem__(self, i):
+        r = tuple.__getitem__(self, i)
+        return Size(r) if isinstance(i, slice) else r
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, other))
+
+
+class device:
+    __slots__ = ("type", "index")
+
+    def __init__(self, type="cpu", index=None):
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        if ":" in type:
+            type, idx = type.split(":")
+            index = _py_int(idx)
+        if type != "cpu":
+            raise unsupported(f"the device '{type}' (gradlens runs on the CPU only)")
+        self.type = type
+        self.index = index
+
+    def __repr__(self):
+        return f"device(type='{self.type}')"
+
+    def __str__(self):
+        return self.type
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and other.type == self.type
+
+    def __hash__(self):
+        return hash(self.type)
+
+
+CPU = device("cpu")
+
+
+def check_device(d):
+    if d is not None:
+        device(d)
+
+
+# ---------------------------------------------------------------------------------------------
+# Calling the engine
+
+_KIND = {_py_int: 1, _py_float: 2, _py_bool: 3}
+
+
+def wrap(r):
+    """A Tensor around the engine tensor `r`."""
+    t = _new_object(Tensor)
+    t._t = r
+    t._lab = False
+    t._m = None
+    _C.made += 1
+    return t
+
+
+def op(f, *args):
+    """Runs engine function `f` and wraps the tensor it returns."""
+    if _C.line != _C.sent:
+        _C.sync_line()
+    try:
+        r = f(*args)
+    except JsException as e:
+        raise convert(e) from None
+    t = _new_object(Tensor)
+    t._t = r
+    t._lab = False
+    t._m = None
+    _C.made += 1
+    if _C.anomaly:
+        E.setStack(r, _C.user_stack())
+    return t
+
+
+def call(f, *args):
+    """Runs engine function `f` and returns what it returns (no wrapping)."""
+    if _C.line != _C.sent:
+        _C.sync_line()
+    try:
+        return f(*args)
+    except JsException as e:
+        raise convert(e) from None
+
+
+def kind_of(x):
+    k = _KIND.get(type(x))
+    if k is None:
+        if isinstance(x, _py_bool):
+            return 3
+        if isinstance(x, _py_int):
+            return 1
+        if isinstance(x, _py_float):
+            return 2
+    return k
+
+
+_bin = E.bin
+_rsub = E.rsub
+_rdiv = E.rdiv
+_rpow = E.rpow
+_inplace_bin = E.inplaceBin
+
+
+def binop(f, a, b, *extra):
+    """`f(a, b)` for a tensor a and a tensor or Python number b; NotImplemented for other b."""
+    if isinstance(b, Tensor):
+        return op(f, a._t, b._t, *extra)
+    k = kind_of(b)
+    if k is None:
+        return NotImplemented
+    return op(_bin, f, a._t, b, k, *extra)
+
+
+def binop_strict(name, f, a, b, *extra):
+    r = binop(f, a, b, *extra)
+    if r is NotImplemented:
+        raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor, not {type(b).__name__}")
+    return r
+
+
+def rop(f, a, b):
+    k = kind_of(b)
+    if k is None:
+        return NotImplemented
+    return op(f, a._t, b, k)
+
+
+def inplace(a, name, b, alpha=None):
+    if isinstance(b, Tensor):
+        call(_inplace_bin, a._t, name, b._t, 0, alpha)
+    else:
+        k = kind_of(b)
+        if k is None:
+            raise TypeError(f"{name}_(): argument 'other' (position 1) must be Tensor, not {type(b).__name__}")
+        call(_inplace_bin, a._t, name, b, k, alpha)
+    return a
+
+
+def as_tensor_arg(x, name="input"):
+    if isinstance(x, Tensor):
+        return x
+    raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+
+
+def js_list(xs):
+    return to_js([_py_int(x) for x in xs])
+
+
+def shape_args(args, fname):
+    """`view(2, 3)`, `view((2, 3))`, `view(torch.Size([2, 3]))` -> a JS array."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = args[0]
+    for a in args:
+        if not isinstance(a, _py_int) and not (isinstance(a, Tensor) and a.dim() == 0):
+            raise TypeError(f"{fname}(): argument 'size' must be tuple of ints, but found element of type {type(a).__name__}")
+    return js_list(args)
+
+
+def dims_arg(dim):
+    """None, an int, or a tuple/list of ints -> undefined, a number, or a JS array."""
+    if dim is None or isinstance(dim, _py_int):
+        return dim
+    return js_list(dim)
+
+
+_ops = {}
+
+
+def O(name):
+    """The engine op `name` (looked up once)."""
+    f = _ops.get(name)
+    if f is None:
+        f = _ops[name] = fn(name)
+    return f
+
+
+_repr = E.repr
+_item = E.item
+_meta = E.meta
+_values = E.values
+_grad = E.grad
+_grad_warns = E.gradWarns
+_set_grad = E.setGrad
+_grad_fn = E.gradFn
+_detach = E.detach
+_requires_grad = E.requiresGrad
+_set_requires_grad = E.setRequiresGrad
+_is_leaf = E.isLeaf
+
+NON_LEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
+    "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
+    "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor "
+    "by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 "
+    "for more informations. (Triggered internally at ../aten/src/ATen/core/TensorBody.h:486.)"
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# grad_fn nodes
+
+_nodes = weakref.WeakValueDictionary()
+
+
+class Node:
+    """A grad_fn as Python sees it: `<MulBackward0 object at 0x...>`, name(), next_functions."""
+
+    __slots__ = ("_n", "_name", "__weakref__")
+
+    def name(self):
+        return self._name
+
+    @property
+    def next_functions(self):
+        return tuple((node(m) if m is not None else None, _py_int(i)) for m, i in E.nextFunctions(self._n))
+
+    @property
+    def variable(self):
+        v = E.variable(self._n)
+        if v is None:
+            raise AttributeError(f"'{self._name}' object has no attribute 'variable'")
+        return wrap(v)
+
+    @property
+    def metadata(self):
+        return {}
+
+    def register_hook(self, hook):
+        raise unsupported("grad_fn.register_hook")
+
+    def register_prehook(self, hook):
+        raise unsupported("grad_fn.register_prehook")
+
+    def __repr__(self):
+        return f"<{self._name} object at {hex(id(self))}>"
+
+    def __call__(self, *args):
+        raise unsupported("calling a grad_fn directly")
+
+
+def node(n):
+    key = n.id
+    w = _nodes.get(key)
+    if w is None:
+        w = _new_object(Node)
+        w._n = n
+        w._name = n.name
+        _nodes[key] = w
+    return w
+
+
+class RemovableHandle:
+    def __init__(self, remove, proxy):
+        self._remove = remove
+        self._proxy = proxy
+
+    def remove(self):
+        if self._remove is not None:
+            self._remove()
+            self._remove = None
+            self._proxy.destroy()
+
+
+# ---------------------------------------------------------------------------------------------
+# Tensor
+
+_unary_names = {
+    # Python method name: engine op name
+    "neg": "neg",
+    "negative": "neg",
+    "abs": "abs",
+    "absolute": "abs",
+    "sqrt": "sqrt",
+    "rsqrt": "rsqrt",
+    "exp": "exp",
+    "log": "log",
+    "log2": "log2",
+    "log10": "log10",
+    "log1p": "log1p",
+    "expm1": "expm1",
+    "sin": "sin",
+    "cos": "cos",
+    "tan": "tan",
+    "asin": "asin",
+    "acos": "acos",
+    "atan": "atan",
+    "sinh": "sinh",
+    "cosh": "cosh",
+    "tanh": "tanh",
+    "sigmoid": "sigmoid",
+    "relu": "relu",
+    "reciprocal": "reciprocal",
+    "square": "square",
+    "sign": "sign",
+    "floor": "floor",
+    "ceil": "ceil",
+    "round": "round",
+    "trunc": "trunc",
+    "frac": "frac",
+    "erf": "erf",
+    "clone": "clone",
+    "t": "t",
+    "logical_not": "logicalNot",
+    "isnan": "isnan",
+    "isinf": "isinf",
+    "isfinite": "isfinite",
+}
+
+ReturnMax = namedtuple("max", ["values", "indices"])
+ReturnMin = namedtuple("min", ["values", "indices"])
+
+
+def _return_type_repr(self):
+    name = type(self).__name__
+    return f"torch.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+
+
+ReturnMax.__repr__ = _return_type_repr
+ReturnMin.__repr__ = _return_type_repr
+
+
+class Tensor:
+    __slots__ = ("_t", "_lab", "_m", "__weakref__")
+
+    def __new__(cls, *args, **kwargs):
+        # the legacy constructor: torch.Tensor([1, 2]) is a float tensor, torch.Tensor(2, 3) one of that size
+        from . import _creation
+
+        if len(args) == 1 and isinstance(args[0], (list, tuple)):
+            return _creation.tensor(args[0], dtype=float32)
+        if all(isinstance(a, _py_int) for a in args):
+            return _creation.zeros(*args)
+        raise unsupported("this form of the torch.Tensor constructor")
+
+    # ---- metadata ----
+    def _meta(self):
+        m = self._m
+        if m is None:
+            m = self._m = _meta(self._t).to_py()
+        return m
+
+    @property
+    def shape(self):
+        return Size(self._meta()[1:])
+
+    def size(self, dim=None):
+        m = self._meta()
+        if dim is None:
+            return Size(m[1:])
+        n = len(m) - 1
+        d = dim + n if dim < 0 else dim
+        if not 0 <= d < builtins.max(n, 1):
+            raise IndexError(
+                f"Dimension out of range (expected to be in range of [{-builtins.max(n, 1)}, {builtins.max(n, 1) - 1}], but got {dim})"
+            )
+        return m[1 + d] if n else 1
+
+    @property
+    def dtype(self):
+        return DTYPES[self._meta()[0]]
+
+    @property
+    def device(self):
+        return CPU
+
+    @property
+    def is_cuda(self):
+        return False
+
+    def dim(self):
+        return len(self._meta()) - 1
+
+    ndimension = dim
+
+    @property
+    def ndim(self):
+        return self.dim()
+
+    def numel(self):
+        n = 1
+        for d in self._meta()[1:]:
+            n *= d
+        return n
+
+    nelement = numel
+
+    def element_size(self):
+        return self.dtype.itemsize
+
+    def is_floating_point(self):
+        return self._meta()[0] == "float32"
+
+    def is_contiguous(self, memory_format=None):
+        return True
+
+    def contiguous(self, memory_format=None):
+        return self
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return {"float32": "torch.FloatTensor", "int64": "torch.LongTensor", "bool": "torch.BoolTensor"}[self._meta()[0]]
+        return self.to(dtype)
+
+    # ---- conversion ----
+    def to(self, *args, **kwargs):
+        target = kwargs.get("dtype")
+        for a in args:
+            if isinstance(a, dtype):
+                target = a
+            elif isinstance(a, (str, device)):
+                check_device(a)
+            elif isinstance(a, Tensor):
+                target = a.dtype
+        check_device(kwargs.get("device"))
+        if target is None or target is self.dtype:
+            return self
+        return op(O("toDtype"), self._t, js_dtype(target))
+
+    def cpu(self):
+        return self
+
+    def cuda(self, *args, **kwargs):
+        raise unsupported("CUDA")
+
+    def float(self):
+        return self.to(float32)
+
+    def long(self):
+        return self.to(int64)
+
+    def bool(self):
+        return self.to(bool_)
+
+    def int(self):
+        raise unsupported("torch.int32")
+
+    def double(self):
+        raise unsupported("torch.float64")
+
+    def half(self):
+        raise unsupported("torch.float16")
+
+    def numpy(self, *args, **kwargs):
+        raise unsupported("Tensor.numpy (there is no NumPy here; use .tolist())")
+
+    def item(self):
+        v = call(_item, self._t)
+        d = self._meta()[0]
+        if d == "float32":
+            return _py_float(v)
+        if d == "int64":
+            return _py_int(v)
+        return _py_bool(v)
+
+    def tolist(self):
+        m = self._meta()
+        vals = _values(self._t).to_py().tolist()
+        d = m[0]
+        if d == "int64":
+            vals = [_py_int(v) for v in vals]
+        elif d == "bool":
+            vals = [_py_bool(v) for v in vals]
+        else:
+            vals = [_py_float(v) for v in vals]
+        shape = m[1:]
+        if not shape:
+            return vals[0]
+
+        def nest(off, k):
+            n = shape[k]
+            if k == len(shape) - 1:
+                return vals[off : off + n]
+            step = 1
+            for s in shape[k + 1 :]:
+                step *= s
+            return [nest(off + i * step, k + 1) for i in range(n)]
+
+        return nest(0, 0)
+
+    def __float__(self):
+        if self.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return _py_float(call(_item, self._t))
+
+    def __int__(self):
+        if self.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return _py_int(call(_item, self._t))
+
+    def __index__(self):
+        if self._meta()[0] == "float32" or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return _py_int(call(_item, self._t))
+
+    def __bool__(self):
+        n = self.numel()
+        if n != 1:
+            if n == 0:
+                raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return _py_bool(call(_item, self._t))
+
+    def __complex__(self):
+        return complex(self.__float__())
+
+    def __len__(self):
+        m = self._meta()
+        if len(m) == 1:
+            raise TypeError("len() of a 0-d tensor")
+        return m[1]
+
+    def __iter__(self):
+        m = self._meta()
+        if len(m) == 1:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __contains__(self, element):
+        if isinstance(element, (Tensor, _py_int, _py_float, _py_bool)):
+            return (element == self).any().item()
+        raise RuntimeError(
+            f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a {type(element)}."
+        )
+
+    def __hash__(self):
+        return id(self)
+
+    # ---- text ----
+    def __repr__(self):
+        return call(_repr, self._t)
+
+    __str__ = __repr__
+
+    def __format__(self, spec):
+        # PyTorch formats a 0-dim tensor as its Python number, whatever the spec
+        if self.dim() == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    # ---- autograd ----
+    @property
+    def requires_grad(self):
+        return _requires_grad(self._t)
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        call(_set_requires_grad, self._t, _py_bool(flag))
+
+    def requires_grad_(self, requires_grad=True):
+        call(_set_requires_grad, self._t, _py_bool(requires_grad))
+        return self
+
+    @property
+    def is_leaf(self):
+        return _is_leaf(self._t)
+
+    @property
+    def grad(self):
+        g = _grad(self._t)
+        if _grad_warns(self._t):
+            # the engine told the recorder already; this is Python's side of the warning
+            _C.warn(NON_LEAF_GRAD_WARNING, UserWarning, record=False)
+        return None if g is None else wrap(g)
+
+    @grad.setter
+    def grad(self, g):
+        if g is not None and not isinstance(g, Tensor):
+            raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of {type(g).__name__}")
+        call(_set_grad, self._t, None if g is None else g._t)
+
+    @grad.deleter
+    def grad(self):
+        call(_set_grad, self._t, None)
+
+    @property
+    def grad_fn(self):
+        n = _grad_fn(self._t)
+        return None if n is None else node(n)
+
+    @property
+    def retains_grad(self):
+        return E.retainsGrad(self._t)
+
+    def retain_grad(self):
+        call(E.retainGrad, self._t)
+
+    @property
+    def _version(self):
+        return E.version(self._t)
+
+    @property
+    def data(self):
+        return wrap(E.data(self._t))
+
+    @data.setter
+    def data(self, value):
+        call(E.setData, self._t, as_tensor_arg(value)._t)
+
+    def detach(self):
+        return op(_detach, self._t)
+
+    def detach_(self):
+        call(E.detach_, self._t)
+        return self
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        from . import autograd
+
+        autograd.run_backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
+
+    def register_hook(self, hook):
+        def js_hook(g):
+            r = hook(wrap(g))
+            if r is None:
+                return None
+            if not isinstance(r, Tensor):
+                raise TypeError(f"hook returned {type(r).__name__}, expected a Tensor or None")
+            return r._t
+
+        proxy = create_proxy(js_hook)
+        try:
+            remove = call(E.registerHook, self._t, proxy)
+        except BaseException:
+            proxy.destroy()
+            raise
+        return RemovableHandle(remove, proxy)
+
+    # ---- arithmetic (Python operators) ----
+    def __add__(self, other):
+        return binop(_add, self, other)
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return binop(_sub, self, other)
+
+    def __rsub__(self, other):
+        return rop(_rsub, self, other)
+
+    def __mul__(self, other):
+        return binop(_mul, self, other)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        return binop(_div, self, other)
+
+    def __rtruediv__(self, other):
+        return rop(_rdiv, self, other)
+
+    def __pow__(self, other):
+        return binop(_pow, self, other)
+
+    def __rpow__(self, other):
+        return rop(_rpow, self, other)
+
+    def __matmul__(self, other):
+        if not isinstance(other, Tensor):
+            return NotImplemented
+        return op(O("matmul"), self._t, other._t)
+
+    def __rmatmul__(self, other):
+        return NotImplemented
+
+    def __floordiv__(self, other):
+        return binop(O("floorDivide"), self, other)
+
+    def __rfloordiv__(self, other):
+        raise unsupported("number // Tensor")
+
+    def __mod__(self, other):
+        return binop(O("remainder"), self, other)
+
+    def __neg__(self):
+        return op(_neg, self._t)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return op(_abs, self._t)
+
+    def __invert__(self):
+        return op(O("logicalNot"), self._t)
+
+    def __and__(self, other):
+        return binop(O("logicalAnd"), self, other)
+
+    def __or__(self, other):
+        return binop(O("logicalOr"), self, other)
+
+    def __xor__(self, other):
+        return binop(O("logicalXor"), self, other)
+
+    __rand__ = __and__
+    __ror__ = __or__
+    __rxor__ = __xor__
+
+    def __eq__(self, other):
+        return binop(_eq, self, other)
+
+    def __ne__(self, other):
+        return binop(_ne, self, other)
+
+    def __lt__(self, other):
+        return binop(_lt, self, other)
+
+    def __le__(self, other):
+        return binop(_le, self, other)
+
+    def __gt__(self, other):
+        return binop(_gt, self, other)
+
+    def __ge__(self, other):
+        return binop(_ge, self, other)
+
+    def __iadd__(self, other):
+        return inplace(self, "add", other)
+
+    def __isub__(self, other):
+        return inplace(self, "sub", other)
+
+    def __imul__(self, other):
+        return inplace(self, "mul", other)
+
+    def __itruediv__(self, other):
+        return inplace(self, "div", other)
+
+    # ---- arithmetic (methods) ----
+    def add(self, other, *, alpha=1):
+        return binop_strict("add", _add, self, other, alpha)
+
+    def sub(self, other, *, alpha=1):
+        return binop_strict("sub", _sub, self, other, alpha)
+
+    subtract = sub
+
+    def mul(self, other):
+        return binop_strict("mul", _mul, self, other)
+
+    multiply = mul
+
+    def div(self, other, *, rounding_mode=None):
+        if rounding_mode is not None:
+            raise unsupported(f"div(rounding_mode='{rounding_mode}')")
+        return binop_strict("div", _div, self, other)
+
+    divide = div
+    true_divide = div
+
+    def pow(self, exponent):
+        return binop_strict("pow", _pow, self, exponent)
+
+    def rsub(self, other):
+        return binop_strict("rsub", O("rsub"), self, other)
+
+    def eq(self, other):
+        return binop_strict("eq", _eq, self, other)
+
+    def ne(self, other):
+        return binop_strict("ne", _ne, self, other)
+
+    def lt(self, other):
+        return binop_strict("lt", _lt, self, other)
+
+    def le(self, other):
+        return binop_strict("le", _le, self, other)
+
+    def gt(self, other):
+        return binop_strict("gt", _gt, self, other)
+
+    def ge(self, other):
+        return binop_strict("ge", _ge, self, other)
+
+    def maximum(self, other):
+        return op(O("maximum"), self._t, as_tensor_arg(other, "maximum")._t)
+
+    def minimum(self, other):
+        return op(O("minimum"), self._t, as_tensor_arg(other, "minimum")._t)
+
+    def clamp(self, min=None, max=None):
+        return op(_clamp, self._t, _clamp_bound(min), _clamp_bound(max))
+
+    clip = clamp
+
+    def clamp_min(self, min):
+        return self.clamp(min=min)
+
+    def clamp_max(self, max):
+        return self.clamp(max=max)
+
+    def matmul(self, other):
+        return op(O("matmul"), self._t, as_tensor_arg(other, "matmul")._t)
+
+    def mm(self, other):
+        return op(O("mm"), self._t, as_tensor_arg(other, "mm")._t)
+
+    def mv(self, other):
+        return op(O("mv"), self._t, as_tensor_arg(other, "mv")._t)
+
+    def dot(self, other):
+        return op(O("dot"), self._t, as_tensor_arg(other, "dot")._t)
+
+    def outer(self, other):
+        return op(O("outer"), self._t, as_tensor_arg(other, "outer")._t)
+
+    def softmax(self, dim, dtype=None):
+        return op(O("softmax"), self._t, dim)
+
+    def log_softmax(self, dim, dtype=None):
+        return op(O("logSoftmax"), self._t, dim)
+
+    def pow_(self, exponent):
+        raise unsupported("Tensor.pow_")
+
+    # ---- in place ----
+    def add_(self, other, *, alpha=1):
+        return inplace(self, "add", other, alpha)
+
+    def sub_(self, other, *, alpha=1):
+        return inplace(self, "sub", other, alpha)
+
+    def mul_(self, other):
+        return inplace(self, "mul", other)
+
+    def div_(self, other):
+        return inplace(self, "div", other)
+
+    def zero_(self):
+        call(E.zero_, self._t)
+        return self
+
+    def fill_(self, value):
+        if isinstance(value, Tensor):
+            value = value.item()
+        call(E.fill_, self._t, value)
+        return self
+
+    def clamp_(self, min=None, max=None):
+        call(E.clamp_, self._t, _clamp_bound(min), _clamp_bound(max))
+        return self
+
+    def copy_(self, src, non_blocking=False):
+        call(E.copy_, self._t, as_tensor_arg(src, "copy_")._t)
+        return self
+
+    def uniform_(self, a=0.0, b=1.0):
+        call(E.uniform_, self._t, a, b)
+        return self
+
+    def normal_(self, mean=0.0, std=1.0):
+        call(E.normal_, self._t, mean, std)
+        return self
+
+    # ---- reductions ----
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        return op(O("sum"), self._t, dims_arg(dim), keepdim)
+
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        return op(O("mean"), self._t, dims_arg(dim), keepdim)
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        return op(O("prod"), self._t, dim, keepdim)
+
+    def _extremum(self, name, rt, dim, keepdim):
+        if isinstance(dim, Tensor):
+            return op(O("maximum" if name == "max" else "minimum"), self._t, dim._t)
+        if dim is None:
+            return op(O(name), self._t)
+        r = call(O(name + "Dim"), self._t, dim, keepdim)
+        return rt(wrap(r[0]), wrap(r[1]))
+
+    def max(self, dim=None, keepdim=False):
+        return self._extremum("max", ReturnMax, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return self._extremum("min", ReturnMin, dim, keepdim)
+
+    def amax(self, dim=(), keepdim=False):
+        return op(O("amax"), self._t, dims_arg(dim), keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return op(O("amin"), self._t, dims_arg(dim), keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return op(O("argmax"), self._t, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return op(O("argmin"), self._t, dim, keepdim)
+
+    def logsumexp(self, dim, keepdim=False):
+        return op(O("logsumexp"), self._t, dims_arg(dim), keepdim)
+
+    def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
+        if correction is None:
+            correction = 1 if unbiased else 0
+        return op(O("std"), self._t, dims_arg(dim), correction, keepdim)
+
+    def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
+        if correction is None:
+            correction = 1 if unbiased else 0
+        return op(O("var"), self._t, dims_arg(dim), correction, keepdim)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        if p == "fro":
+            p = 2
+        return op(O("norm"), self._t, p, dims_arg(dim), keepdim)
+
+    def all(self, dim=None, keepdim=False):
+        return op(O("all"), self._t, dim, keepdim)
+
+    def any(self, dim=None, keepdim=False):
+        return op(O("any"), self._t, dim, keepdim)
+
+    # ---- shape ----
+    @property
+    def T(self):
+        return op(O("numpyT"), self._t)
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    def transpose(self, dim0, dim1):
+        return op(O("transpose"), self._t, dim0, dim1)
+
+    swapaxes = transpose
+
+    def permute(self, *dims):
+        return op(O("permute"), self._t, shape_args(dims, "permute"))
+
+    def reshape(self, *shape):
+        return op(O("reshape"), self._t, shape_args(shape, "reshape"))
+
+    def view(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], dtype):
+            raise unsupported("Tensor.view(dtype)")
+        return op(O("view"), self._t, shape_args(shape, "view"))
+
+    def view_as(self, other):
+        return self.view(other.shape)
+
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return op(O("flatten"), self._t, start_dim, end_dim)
+
+    def squeeze(self, dim=None):
+        return op(O("squeeze"), self._t, dim)
+
+    def unsqueeze(self, dim):
+        return op(O("unsqueeze"), self._t, dim)
+
+    def expand(self, *sizes):
+        return op(O("expand"), self._t, shape_args(sizes, "expand"))
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def repeat(self, *sizes):
+        return op(O("repeat"), self._t, shape_args(sizes, "repeat"))
+
+    def unbind(self, dim=0):
+        rs = call(O("unbind"), self._t, dim)
+        return tuple(wrap(r) for r in rs)
+
+    def split(self, split_size, dim=0):
+        if not isinstance(split_size, _py_int):
+            raise unsupported("Tensor.split with a list of sizes")
+        rs = call(O("split"), self._t, split_size, dim)
+        return tuple(wrap(r) for r in rs)
+
+    def chunk(self, chunks, dim=0):
+        rs = call(O("chunk"), self._t, chunks, dim)
+        return tuple(wrap(r) for r in rs)
+
+    def __getitem__(self, key):
+        return op(O("index"), self._t, index_spec(key))
+
+    def __setitem__(self, key, value):
+        if isinstance(value, Tensor):
+            call(E.indexPut, self._t, index_spec(key), value._t, 0)
+        else:
+            k = kind_of(value)
+            if k is None:
+                raise TypeError(f"can't assign a {type(value).__name__} to a {self.type()}")
+            call(E.indexPut, self._t, index_spec(key), value, k)
+
+    def masked_fill(self, mask, value):
+        return op(O("maskedFill"), self._t, as_tensor_arg(mask, "masked_fill")._t, value)
+
+    def where(self, condition, other):
+        from . import _functions
+
+        return _functions.where(condition, self, other)
+
+    def gather(self, dim, index):
+        return op(O("gather"), self._t, dim, index._t)
+
+    # ---- misc ----
+    def __deepcopy__(self, memo):
+        c = self.detach().clone()
+        if self.is_leaf and self.requires_grad:
+            c.requires_grad_(True)
+        memo[id(self)] = c
+        return c
+
+    def __getattr__(self, name):
+        if name.startswith("__") or name in Tensor.__slots__:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        raise unsupported(f"Tensor.{name}")
+
+    def __array__(self, *args, **kwargs):
+        raise unsupported("converting a Tensor to a NumPy array")
+
+    def __reduce_ex__(self, proto):
+        raise unsupported("pickling tensors")
+
+
+def _clamp_bound(b):
+    if b is None:
+        return None
+    if isinstance(b, Tensor):
+        if b.dim() != 0:
+            raise unsupported("clamp with tensor bounds")
+        return b.item()
+    return b
+
+
+def _unary(name, engine_name):
+    f = None
+
+    def method(self):
+        nonlocal f
+        if f is None:
+            f = O(engine_name)
+        return op(f, self._t)
+
+    method.__name__ = name
+    method.__qualname__ = "Tensor." + name
+    return method
+
+
+for _name, _engine in _unary_names.items():
+    if _name not in Tensor.__dict__:
+        setattr(Tensor, _name, _unary(_name, _engine))
+
+
+def _inplace_unary(name):
+    def method(self):
+        raise unsupported(f"Tensor.{name}_")
+
+    return method
+
+
+_add = O("add")
+_sub = O("sub")
+_mul = O("mul")
+_div = O("div")
+_pow = O("pow")
+_neg = O("neg")
+_abs = O("abs")
+_clamp = O("clamp")
+_eq = O("eq")
+_ne = O("ne")
+_lt = O("lt")
+_le = O("le")
+_gt = O("gt")
+_ge = O("ge")
+
+
+# ---------------------------------------------------------------------------------------------
+# Indexing
+
+
+def index_spec(key):
+    """A Python index (int, slice, None, ..., tensor, list, or a tuple of them) -> the engine's spec."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    out = []
+    for k in key:
+        if k is None:
+            out.append(E.spec("none"))
+        elif k is Ellipsis:
+            out.append(E.spec("ellipsis"))
+        elif isinstance(k, _py_bool):
+            raise unsupported("indexing with a Python bool")
+        elif isinstance(k, _py_int):
+            out.append(k)
+        elif isinstance(k, slice):
+            for part in (k.start, k.stop, k.step):
+                if part is not None and not isinstance(part, _py_int):
+                    if isinstance(part, Tensor) and part.dim() == 0 and part.dtype is int64:
+                        continue
+                    raise TypeError("slice indices must be integers or None or have an __index__ method")
+            if k.step is not None and k.step <= 0:
+                raise ValueError("step must be greater than zero")
+            out.append(E.slice(_int_or_none(k.start), _int_or_none(k.stop), _int_or_none(k.step)))
+        elif isinstance(k, Tensor):
+            out.append(k._t)
+        elif isinstance(k, (list, range)):
+            from . import _creation
+
+            out.append(_creation.tensor(list(k))._t)
+        else:
+            raise IndexError(
+                "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices (got "
+                + type(k).__name__
+                + ")"
+            )
+    return to_js(out)
+
+
+def _int_or_none(x):
+    return None if x is None else _py_int(x)
+
+
+_C.tensor_class = Tensor

@@ -1,0 +1,189 @@
+"""torch.nn.functional: activations, losses, linear, dropout, softmax."""
+from .. import _C
+from .._C import E, unsupported
+from .._tensor import O, Tensor, op
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _t(x, fname, arg="input"):
+    if isinstance(x, Tensor):
+        return x
+    raise TypeError(f"{fname}(): argument '{arg}' (position 1) must be Tensor, not {type(x).__name__}")
+
+
+def _reduction(size_average, reduce, reduction):
+    if size_average is not None or reduce is not None:
+        raise unsupported("the size_average/reduce arguments (use reduction=)")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _opt(t):
+    return None if t is None else t._t
+
+
+# ---- activations ----
+
+
+def relu(input, inplace=False):
+    if inplace:
+        raise unsupported("F.relu(inplace=True)")
+    return _t(input, "relu").relu()
+
+
+def relu_(input):
+    raise unsupported("F.relu_")
+
+
+def sigmoid(input):
+    return _t(input, "sigmoid").sigmoid()
+
+
+def tanh(input):
+    return _t(input, "tanh").tanh()
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    if inplace:
+        raise unsupported("F.leaky_relu(inplace=True)")
+    return op(O("leakyRelu"), _t(input, "leaky_relu")._t, negative_slope)
+
+
+def gelu(input, approximate="none"):
+    return op(O("gelu"), _t(input, "gelu")._t, approximate)
+
+
+def softplus(input, beta=1, threshold=20):
+    return op(O("softplus"), _t(input, "softplus")._t, beta, threshold)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    if inplace:
+        raise unsupported("F.elu(inplace=True)")
+    return op(O("elu"), _t(input, "elu")._t, alpha)
+
+
+def silu(input, inplace=False):
+    if inplace:
+        raise unsupported("F.silu(inplace=True)")
+    return op(O("silu"), _t(input, "silu")._t)
+
+
+def logsigmoid(input):
+    return op(O("logsigmoid"), _t(input, "logsigmoid")._t)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    if inplace:
+        raise unsupported("F.hardtanh(inplace=True)")
+    return op(O("hardtanh"), _t(input, "hardtanh")._t, min_val, max_val)
+
+
+def relu6(input, inplace=False):
+    if inplace:
+        raise unsupported("F.relu6(inplace=True)")
+    return op(O("relu6"), _t(input, "relu6")._t)
+
+
+_IMPLICIT_DIM = (
+    "Implicit dimension choice for {} has been deprecated. Change the call to include dim=X as an argument."
+)
+
+
+def _softmax_dim(name, input, dim):
+    if dim is None:
+        _C.warn(_IMPLICIT_DIM.format(name), UserWarning)
+        n = input.dim()
+        dim = 0 if n in (0, 1, 3) else 1
+    return dim
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    x = _t(input, "softmax")
+    return x.softmax(_softmax_dim("softmax", x, dim))
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    x = _t(input, "log_softmax")
+    return x.log_softmax(_softmax_dim("log_softmax", x, dim))
+
+
+# ---- layers ----
+
+
+def linear(input, weight, bias=None):
+    return op(O("linear"), _t(input, "linear")._t, _t(weight, "linear", "weight")._t, _opt(bias))
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if inplace:
+        raise unsupported("F.dropout(inplace=True)")
+    return op(O("dropout"), _t(input, "dropout")._t, p, bool(training))
+
+
+# ---- losses ----
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    r = _reduction(size_average, reduce, reduction)
+    return op(O("mseLoss"), _t(input, "mse_loss")._t, _t(target, "mse_loss", "target")._t, r)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    r = _reduction(size_average, reduce, reduction)
+    return op(O("l1Loss"), _t(input, "l1_loss")._t, _t(target, "l1_loss", "target")._t, r)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    r = _reduction(size_average, reduce, reduction)
+    return op(
+        O("binaryCrossEntropy"),
+        _t(input, "binary_cross_entropy")._t,
+        _t(target, "binary_cross_entropy", "target")._t,
+        _opt(weight),
+        r,
+    )
+
+
+def binary_cross_entropy_with_logits(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
+):
+    r = _reduction(size_average, reduce, reduction)
+    return op(
+        O("binaryCrossEntropyWithLogits"),
+        _t(input, "binary_cross_entropy_with_logits")._t,
+        _t(target, "binary_cross_entropy_with_logits", "target")._t,
+        _opt(weight),
+        _opt(pos_weight),
+        r,
+    )
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    r = _reduction(size_average, reduce, reduction)
+    return op(E.nllLoss, _t(input, "nll_loss")._t, _t(target, "nll_loss", "target")._t, _opt(weight), ignore_index, r)
+
+
+def cross_entropy(
+    input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean", label_smoothing=0.0
+):
+    r = _reduction(size_average, reduce, reduction)
+    return op(
+        E.crossEntropy,
+        _t(input, "cross_entropy")._t,
+        _t(target, "cross_entropy", "target")._t,
+        _opt(weight),
+        ignore_index,
+        r,
+        label_smoothing,
+    )
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise unsupported(f"torch.nn.functional.{name}")

@@ -20,7 +20,7 @@
  */
 import type { AttrValue, DType, EventBase, Trace, TraceEvent } from "./schema.ts";
 import { baseTensorId } from "./schema.ts";
-import { type NonFinite, nonFiniteOf, previewValues } from "./values.ts";
+import { formatFloat32, type NonFinite, nonFiniteOf, previewValues } from "./values.ts";
 
 export type View = "values" | "autograd";
 export type NodeKind = "leaf" | "constant" | "tensor" | "grad-fn" | "accumulate-grad" | "op";
@@ -44,7 +44,10 @@ export interface GraphNode {
   /** The first few values (NaN / ±Infinity as numbers); null above the size cap or for op nodes. */
   preview: number[] | null;
   nonfinite: NonFinite;
-  /** Values view: the grad that reached this tensor (a leaf: its `.grad`). Autograd view: a node's incoming grad. */
+  /**
+   * Values view: the grad of this tensor, summed over its uses, once its grad_fn has run (a leaf: its
+   * `.grad`; partial grads travel on the edges first). Autograd view: the grad a node received.
+   */
   grad: string | null;
   gradNonfinite: NonFinite;
   scope: string | null;
@@ -304,14 +307,17 @@ class Builder {
   }
 }
 
+/** A tensor's label: its variable name, or a wrapped number's value as Python writes it (`2.0`, `0.1`, `1`). */
 function wrappedLabel(trace: Trace, recId: string): string | null {
   const rec = trace.tensors[recId];
   if (rec.label !== null) return rec.label;
-  if (rec.wrapped && rec.data) {
-    const v = rec.data[0];
-    return typeof v === "number" && rec.dtype === "float32" && Number.isInteger(v) ? `${v}.` : String(v);
-  }
-  return null;
+  if (!rec.wrapped || !rec.data) return null;
+  const v = rec.data[0];
+  if (typeof v !== "number") return v;
+  if (rec.dtype === "bool") return v ? "True" : "False";
+  if (rec.dtype === "int64") return String(v);
+  const text = formatFloat32(v);
+  return /[.e]/.test(text) ? text : `${text}.0`;
 }
 
 // ---- values view ----

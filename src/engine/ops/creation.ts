@@ -370,37 +370,50 @@ export function randperm(n: number, opts: RandomOptions = {}): Tensor {
 }
 
 // In-place random fills (`t.uniform_(a, b)`, `t.normal_(m, s)`, what nn.init uses under no_grad):
-// recorded as in-place ops, with PyTorch's error on a leaf that requires grad.
-const uniformDef: OpDef<{ from: number; to: number; generator: Generator }> = {
+// recorded as in-place ops, with PyTorch's error on a leaf that requires grad. The generator is
+// passed beside the attrs (which the trace records) rather than in them.
+let fillGenerator: Generator = defaultGenerator;
+
+const uniformDef: OpDef<{ from: number; to: number }> = {
   name: "uniform",
   gradFn: "UniformBackward0",
-  forward: ([a], { from, to, generator }) => {
+  forward: ([a], { from, to }) => {
     checkFloatRandom(a.dtype, "check_uniform_bounds");
     const t = Tensor.empty(a.shape, a.dtype);
-    fillUniform(t.values as Float32Array, from, to, generator);
+    fillUniform(t.values as Float32Array, from, to, fillGenerator);
     return t;
   },
 };
-const normalDef: OpDef<{ mean: number; std: number; generator: Generator }> = {
+const normalDef: OpDef<{ mean: number; std: number }> = {
   name: "normal",
   gradFn: "NormalBackward0",
-  forward: ([a], { mean, std, generator }) => {
+  forward: ([a], { mean, std }) => {
     checkFloatRandom(a.dtype, "normal_kernel_cpu");
     if (std < 0) throw new TorchError("RuntimeError", `normal expects std >= 0.0, but found std ${std}`);
     const t = Tensor.empty(a.shape, a.dtype);
-    fillNormal(t.values as Float32Array, mean, std, generator);
+    fillNormal(t.values as Float32Array, mean, std, fillGenerator);
     return t;
   },
 };
 defineOp(uniformDef);
 defineOp(normalDef);
 
+function withGenerator<T>(generator: Generator, fn: () => T): T {
+  const prev = fillGenerator;
+  fillGenerator = generator;
+  try {
+    return fn();
+  } finally {
+    fillGenerator = prev;
+  }
+}
+
 /** `t.uniform_(from, to)`. */
 export function uniform_(t: Tensor, from = 0, to = 1, generator: Generator = defaultGenerator): Tensor {
-  return runInplace(uniformDef, t, [], { from, to, generator }, "uniform_");
+  return withGenerator(generator, () => runInplace(uniformDef, t, [], { from, to }, "uniform_"));
 }
 
 /** `t.normal_(mean, std)`. */
 export function normal_(t: Tensor, mean = 0, std = 1, generator: Generator = defaultGenerator): Tensor {
-  return runInplace(normalDef, t, [], { mean, std, generator }, "normal_");
+  return withGenerator(generator, () => runInplace(normalDef, t, [], { mean, std }, "normal_"));
 }

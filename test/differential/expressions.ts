@@ -85,7 +85,7 @@ export const OPS: Record<string, OpSpec> = {
   sigmoid: unary("torch.sigmoid($)", (a) => a.sigmoid(), true),
   relu: unary("torch.relu($)", (a) => a.relu()),
   reciprocal: unary("torch.reciprocal($)", (a) => a.reciprocal()),
-  gelu: unary("F.gelu($)", (a) => ops.gelu(a), true),
+  gelu: unary("gelu($)", (a) => ops.gelu(a), true),
   softplus: unary("F.softplus($)", (a) => ops.softplus(a), true),
   leaky_relu: {
     py: ([a], { slope }) => `F.leaky_relu(${a}, ${pyNum(slope)})`,
@@ -263,9 +263,9 @@ class Generator {
   chance(p: number): boolean {
     return this.rand() < p;
   }
-  /** Two-decimal values, exactly the same float32 in both engines. */
+  /** Two-decimal values, exactly the same float32 in both engines (never -0, which Python would read as 0). */
   value(lo = -2, hi = 2): number {
-    return Math.round((lo + this.rand() * (hi - lo)) * 100) / 100;
+    return Math.round((lo + this.rand() * (hi - lo)) * 100) / 100 + 0;
   }
   shape(maxRank = 3): Shape {
     const rank = this.int(0, maxRank);
@@ -630,6 +630,14 @@ def enc(t):
 
 def err(e):
     return [type(e).__name__, str(e).split("\\n")[0]]
+
+def gelu(x):
+    # PyTorch 1.13's CPU gelu_backward reads a non-contiguous grad (from a permute or transpose
+    # after it) as garbage, often zeros; PyTorch 2.x and gradlens do not. Hand it a contiguous one.
+    y = F.gelu(x)
+    if y.requires_grad:
+        y.register_hook(lambda g: g.contiguous())
+    return y
 `;
 
 /** One Python program running every generated program and printing one JSON line per program. */

@@ -435,3 +435,16 @@ describe("non-finite values through backward (PyTorch masks, it does not multipl
     });
   }
 });
+
+describe("pow with C's special cases", () => {
+  it("1 ** nan and (-1) ** ±inf are 1, with PyTorch's grads", () => {
+    const r = ref.nonfinite.pow;
+    const a = leaf([1, 1, -1, -1, 2]);
+    const b = leaf([NaN, Infinity, Infinity, -Infinity, NaN]);
+    const y = a.pow(b);
+    expectValues(y, r.value);
+    y.backward(f32([1, 1, 1, 1, 1]));
+    expectValues(a.grad, r.a_grad);
+    expectValues(b.grad, r.b_grad);
+  });
+});

@@ -41,7 +41,7 @@ const torchAvailable = hasTorch();
  */
 function toleranceFor(p: Program): Tolerance {
   const rel = p.transcendental === 0 ? 1e-4 : Math.min(1e-4 * 2 ** p.transcendental, 2e-3);
-  return { rel, absOfMax: rel, abs: 2e-6 };
+  return { rel, absOfMax: rel, abs: 1e-5 };
 }
 
 function check(p: Program, expected: TorchResult): string[] {

@@ -7,6 +7,12 @@ import { castTo, mapBinary, mapUnary, resultType, sumToShape } from "../kernels.
 
 const f = Math.fround;
 
+/** C's pow: 1 ** y and (-1) ** ±inf are 1 even for a NaN y, where JS gives NaN. */
+export function cpow(x: number, y: number): number {
+  if (x === 1 || (x === -1 && (y === Infinity || y === -Infinity))) return 1;
+  return Math.pow(x, y);
+}
+
 /** Elementwise map over the grad and the saved input/output (all of one shape). */
 function mapGrad(g: Tensor, x: Tensor, y: Tensor, fn: (g: number, x: number, y: number) => number): Tensor {
   const out = new Float32Array(g.numel());
@@ -292,12 +298,12 @@ const runPowScalar = defineOp<{ exponent: number; floatExponent: boolean }>({
     if (intResult && exponent < 0)
       throw new TorchError("RuntimeError", "Integers to negative integer powers are not allowed.");
     const dtype = intResult ? "int64" : "float32";
-    return mapUnary(castTo(a, dtype), (x) => Math.pow(x, exponent), dtype);
+    return mapUnary(castTo(a, dtype), (x) => cpow(x, exponent), dtype);
   },
   backward: (g, { inputs: [a], attrs: { exponent } }) => [
     exponent === 0
       ? mapUnary(g, () => 0)
-      : mapGrad(g, a, a, (gi, x) => f(gi * f(exponent * f(Math.pow(x, exponent - 1))))),
+      : mapGrad(g, a, a, (gi, x) => f(gi * f(exponent * f(cpow(x, exponent - 1))))),
   ],
   saves: () => ({ inputs: [0], output: false }),
 });
@@ -307,14 +313,14 @@ const runPowTensor = defineOp<Record<string, never>>({
   gradFn: "PowBackward1",
   forward: ([a, b]) => {
     const dtype = resultType(a, b);
-    return mapBinary(a, b, (x, y) => Math.pow(x, y), dtype === "bool" ? "int64" : dtype);
+    return mapBinary(a, b, (x, y) => cpow(x, y), dtype === "bool" ? "int64" : dtype);
   },
   backward: (g, { inputs: [a, b], out }, [na, nb]) => [
     na
       ? sumToShape(
           mapBinary(
             g,
-            mapBinary(a, b, (x, y) => f(y * f(Math.pow(x, y - 1))), "float32"),
+            mapBinary(a, b, (x, y) => f(y * f(cpow(x, y - 1))), "float32"),
             (x, y) => x * y,
             "float32",
           ),

@@ -139,6 +139,7 @@ function store(data: unknown, shape: number[], dim: number, out: number[], dtype
  * counts as a Python int (`tensor(1)` is int64); pass `{dtype: "float32"}` to get a float.
  */
 export function tensor(data: NestedData, opts: CreateOptions = {}): Tensor {
+  if (data instanceof Tensor) return copyConstruct(data, opts);
   const dtype = opts.dtype ?? inferDType(data);
   const shape = inferShape(data);
   const flat: number[] = [];
@@ -147,6 +148,20 @@ export function tensor(data: NestedData, opts: CreateOptions = {}): Tensor {
   const values = allocate(dtype, flat.length);
   values.set(flat);
   return created(new Tensor(values, shape, dtype), "tensor", opts.requiresGrad);
+}
+
+/** `torch.tensor(t)`: a detached copy of the whole tensor, with PyTorch's warning. */
+function copyConstruct(src: Tensor, opts: CreateOptions): Tensor {
+  emit({
+    kind: "warning",
+    category: "UserWarning",
+    message:
+      "To copy construct from a tensor, it is recommended to use sourceTensor.clone().detach() or sourceTensor.clone().detach().requires_grad_(True), rather than torch.tensor(sourceTensor).",
+  });
+  const dtype = opts.dtype ?? src.dtype;
+  const values = allocate(dtype, src.numel());
+  for (let i = 0; i < values.length; i++) values[i] = castValue(dtype, src.values[i]);
+  return created(new Tensor(values, src.shape, dtype), "tensor", opts.requiresGrad);
 }
 
 /** The dtype of a fill value, as PyTorch's full() infers it. */

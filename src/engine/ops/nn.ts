@@ -1016,7 +1016,14 @@ export function dropout(
     throw new TorchError("ValueError", `dropout probability has to be between 0 and 1, but got ${p}`);
   }
   if (p === 0 || !training || a.numel() === 0) return a;
-  if (p === 1) return mul(a, new Tensor(new Float32Array(1), [], "float32"));
+  if (p === 1) return mul(a, Tensor.empty([], a.dtype));
+  // the float noise is divided in place by (1 - p), then multiplied into the input
+  if (!isFloating(a.dtype)) {
+    throw new TorchError(
+      "RuntimeError",
+      `result type Float can't be cast to the desired output type ${TYPE_NAME[a.dtype]}`,
+    );
+  }
   const keep = bernoulliMask(a.numel(), 1 - p, generator);
   const scale = f(1 / f(1 - p));
   const noise = new Float32Array(keep.length);

@@ -97,6 +97,17 @@ const CALLS: Record<string, () => Tensor> = {
   tensor_list_in_int: () => tensor([1, [2]]),
   tensor_list_in_float: () => tensor([1.5, [2]]),
   tensor_int_requires_grad: () => tensor([1, 2], { requiresGrad: true }),
+  tensor_from_tensor: () =>
+    tensor(
+      tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        { dtype: "float32", requiresGrad: true },
+      ),
+    ),
+  tensor_from_int_tensor_dtype: () => tensor(tensor(3), float32),
   tensor_multi_elem_tensor: () => tensor([tensor([1, 2], float32), tensor([2, 3], float32)]),
   zeros: () => zeros([2, 3]),
   zeros_0dim: () => zeros([]),
@@ -243,6 +254,21 @@ describe("creation events", () => {
 });
 
 describe("tensor() details", () => {
+  it("copy-constructing from a tensor warns as PyTorch does and gives a detached leaf", () => {
+    const messages: string[] = [];
+    const stop = addListener((e) => {
+      if (e.kind === "warning") messages.push(e.message);
+    });
+    const src = tensor([1.5, 2.5], { requiresGrad: true });
+    const copy = tensor(src);
+    stop();
+    expect(messages).toEqual([
+      "To copy construct from a tensor, it is recommended to use sourceTensor.clone().detach() or sourceTensor.clone().detach().requires_grad_(True), rather than torch.tensor(sourceTensor).",
+    ]);
+    expect(copy.requiresGrad).toBe(false);
+    expect(copy.values).not.toBe(src.values);
+  });
+
   it("accepts typed arrays as sequences", () => {
     const t = tensor(Float32Array.from([0.5, 1.5]));
     expect(t.dtype).toBe("float32");

@@ -1,0 +1,711 @@
+/**
+ * buildScene: the graph at a step + the layout of the whole run → plain geometry (Scene). Nothing
+ * here measures a DOM or reads a clock, so Node and the browser get the same scene from the same input.
+ */
+import { scaleLog } from "d3-scale";
+import { pyExp } from "../engine/pyformat.ts";
+import { BOX, boxLines, countText, numelOf } from "../layout/box.ts";
+import { MONO_STACK, SANS_STACK, fitText, textWidth } from "../layout/text.ts";
+import type { Layout, LayoutBox, LayoutNodeSpec, Point } from "../layout/types.ts";
+import type { Graph, GraphEdge, GraphNode, StepState } from "../trace/graph.ts";
+import type { Trace } from "../trace/schema.ts";
+import { type NonFinite, nonFiniteOf, previewValues } from "../trace/values.ts";
+import { valueText } from "./format.ts";
+import { type Theme, type ThemeName, themeOf } from "./theme.ts";
+import type {
+  Scene,
+  SceneEdge,
+  SceneKind,
+  SceneLegend,
+  SceneNode,
+  SceneScope,
+  SceneShape,
+  SceneText,
+} from "./types.ts";
+
+export interface SceneOptions {
+  theme?: ThemeName;
+  /** Draw values and grads on nodes (the layout must have been sized with values for them to fit). Default: as laid out. */
+  showValues?: boolean;
+  /** Width the SVG asks for, px; the height follows. Default: the layout's own size. */
+  width?: number | null;
+  /** Default true. */
+  legend?: boolean;
+  title?: string | null;
+}
+
+export interface SceneState {
+  /** Values and grads are read from its tensor records. */
+  trace: Trace;
+  /** stateAt(trace, step, view) when animating: what this step changed. */
+  step?: StepState | null;
+  /** Graph node ids to mark as non-finite origins (from analysis); by default found by findOrigins. */
+  origins?: readonly string[] | null;
+}
+
+const r2 = (v: number): number => Math.round(v * 100) / 100;
+
+const NF_RANK: Record<string, number> = { nan: 3, inf: 2, "-inf": 1 };
+
+/** The flag that wins: nan over inf over -inf. */
+export function worstNonFinite(...flags: NonFinite[]): NonFinite {
+  let best: NonFinite = null;
+  for (const f of flags) if (f && (!best || NF_RANK[f] > NF_RANK[best])) best = f;
+  return best;
+}
+
+// ---- gradient magnitudes ----
+
+const DOMAINS = new WeakMap<Trace, [number, number] | null>();
+
+/** L2 norm of a grad record (its finite part); null when it holds no finite element. */
+export function gradMagnitude(trace: Trace, rec: string | null): number | null {
+  if (!rec) return null;
+  const s = trace.tensors[rec]?.summary;
+  if (!s || s.norm === null) return null;
+  return s.norm;
+}
+
+/** [min, max] of the non-zero grad magnitudes the whole run sends along edges: one scale for every step. */
+export function gradDomain(trace: Trace): [number, number] | null {
+  if (DOMAINS.has(trace)) return DOMAINS.get(trace)!;
+  let lo = Infinity;
+  let hi = 0;
+  const see = (rec: string | null) => {
+    const m = gradMagnitude(trace, rec);
+    if (m !== null && m > 0 && Number.isFinite(m)) {
+      lo = Math.min(lo, m);
+      hi = Math.max(hi, m);
+    }
+  };
+  for (const e of trace.events) {
+    if (e.kind === "backward") {
+      e.grad_outputs.forEach(see);
+      e.grad_inputs.forEach(see);
+    } else if (e.kind === "backward-start") see(e.grad);
+    else if (e.kind === "accumulate") see(e.incoming);
+  }
+  let d: [number, number] | null = null;
+  if (hi > 0) d = lo === hi ? [lo / 10, hi * 10] : [lo, hi];
+  DOMAINS.set(trace, d);
+  return d;
+}
+
+// ---- non-finite origins ----
+
+/**
+ * The first op that made a non-finite value out of finite inputs, and the first backward step that
+ * made a non-finite grad out of finite incoming grads, up to the graph's step, as graph node ids.
+ */
+export function findOrigins(trace: Trace, graph: Graph): string[] {
+  const nf = (rec: string | null) => (rec ? nonFiniteOf(trace.tensors[rec].summary) : null);
+  const ids = new Set(graph.nodes.map((n) => n.id));
+  const opByGradFn = new Map<string, string>();
+  for (const n of graph.nodes) if (n.kind === "op" && n.gradFn) opByGradFn.set(n.gradFn, n.id);
+  const out: string[] = [];
+  let forward = false;
+  let backward = false;
+  for (let k = 0; k <= graph.step && k < trace.events.length; k++) {
+    const e = trace.events[k];
+    if (!forward && (e.kind === "op" || e.kind === "inplace")) {
+      const inputs = e.kind === "inplace" && e.target ? [e.target, ...e.inputs] : e.inputs;
+      if (nf(e.out) && inputs.every((r) => !nf(r))) {
+        forward = true;
+        const id = graph.view === "values" ? `op${k}` : e.grad_fn;
+        if (id && ids.has(id)) out.push(id);
+      }
+    } else if (!backward && e.kind === "backward") {
+      if (e.grad_outputs.every((r) => !nf(r)) && e.grad_inputs.some((r) => nf(r))) {
+        backward = true;
+        const id = graph.view === "values" ? opByGradFn.get(e.node) : e.node;
+        if (id && ids.has(id) && !out.includes(id)) out.push(id);
+      }
+    }
+    if (forward && backward) break;
+  }
+  return out;
+}
+
+// ---- geometry helpers ----
+
+function shape(
+  kind: SceneShape["shape"],
+  b: { x: number; y: number; w: number; h: number },
+  style: { fill: string | null; stroke: string | null; strokeWidth: number },
+  rx = 0,
+  dash: string | null = null,
+): SceneShape {
+  return {
+    shape: kind,
+    x: r2(b.x),
+    y: r2(b.y),
+    w: r2(b.w),
+    h: r2(b.h),
+    rx: kind === "pill" ? r2(b.h / 2) : rx,
+    fill: style.fill,
+    stroke: style.stroke,
+    strokeWidth: style.strokeWidth,
+    dash,
+  };
+}
+
+function text(
+  x: number,
+  y: number,
+  s: string,
+  size: number,
+  fill: string,
+  opts: Partial<Pick<SceneText, "font" | "weight" | "anchor" | "role">> = {},
+): SceneText {
+  return {
+    x: r2(x),
+    y: r2(y),
+    text: s,
+    size,
+    font: opts.font ?? "sans",
+    weight: opts.weight ?? 400,
+    fill,
+    anchor: opts.anchor ?? "middle",
+    role: opts.role ?? "label",
+  };
+}
+
+/** Orthogonal path with rounded bends, cut short at the arrow's base; the arrow as a triangle. */
+export function edgePath(points: Point[], arrowLength = 7, arrowHalf = 3.5): { d: string; arrow: Point[] } {
+  const p = points.map((q) => ({ x: q.x, y: q.y }));
+  const n = p.length;
+  const end = p[n - 1];
+  const prev = p[n - 2];
+  const len = Math.hypot(end.x - prev.x, end.y - prev.y) || 1;
+  const ux = (end.x - prev.x) / len;
+  const uy = (end.y - prev.y) / len;
+  const cut = Math.min(arrowLength, len);
+  const base = { x: end.x - ux * cut, y: end.y - uy * cut };
+  const arrow = [
+    { x: r2(end.x), y: r2(end.y) },
+    { x: r2(base.x - uy * arrowHalf), y: r2(base.y + ux * arrowHalf) },
+    { x: r2(base.x + uy * arrowHalf), y: r2(base.y - ux * arrowHalf) },
+  ];
+  p[n - 1] = base;
+  let d = `M${r2(p[0].x)} ${r2(p[0].y)}`;
+  for (let i = 1; i < n - 1; i++) {
+    const a = p[i - 1];
+    const b = p[i];
+    const c = p[i + 1];
+    const l1 = Math.hypot(b.x - a.x, b.y - a.y);
+    const l2 = Math.hypot(c.x - b.x, c.y - b.y);
+    const r = Math.min(4, l1 / 2, l2 / 2);
+    if (r <= 0.01) {
+      d += `L${r2(b.x)} ${r2(b.y)}`;
+      continue;
+    }
+    const s = { x: b.x - ((b.x - a.x) / l1) * r, y: b.y - ((b.y - a.y) / l1) * r };
+    const t = { x: b.x + ((c.x - b.x) / l2) * r, y: b.y + ((c.y - b.y) / l2) * r };
+    d += `L${r2(s.x)} ${r2(s.y)}Q${r2(b.x)} ${r2(b.y)} ${r2(t.x)} ${r2(t.y)}`;
+  }
+  d += `L${r2(p[n - 1].x)} ${r2(p[n - 1].y)}`;
+  return { d, arrow };
+}
+
+// ---- nodes ----
+
+const SHAPES: Record<SceneKind, { shape: SceneShape["shape"]; rx: number }> = {
+  leaf: { shape: "rect", rx: 6 },
+  constant: { shape: "rect", rx: 6 },
+  tensor: { shape: "rect", rx: 6 },
+  op: { shape: "pill", rx: 0 },
+  "grad-fn": { shape: "rect", rx: 0 },
+  "accumulate-grad": { shape: "octagon", rx: 0 },
+  scope: { shape: "rect", rx: 3 },
+};
+
+const BADGE_TEXT: Record<string, string> = { nan: "nan", inf: "inf", "-inf": "-inf" };
+
+interface NodeInput {
+  spec: LayoutNodeSpec;
+  box: LayoutBox;
+  g: GraphNode | null;
+  nonfinite: NonFinite;
+  members: number;
+}
+
+function buildNode(
+  inp: NodeInput,
+  trace: Trace,
+  theme: Theme,
+  showValues: boolean,
+  laidWithValues: boolean,
+  origin: boolean,
+  changed: boolean,
+): SceneNode {
+  const { spec, box, g, nonfinite } = inp;
+  const kind: SceneKind = spec.kind === "scope" ? "scope" : spec.kind;
+  const base =
+    spec.kind === "scope" ? theme.collapsed : spec.small ? theme.kinds.constant : theme.kinds[spec.kind];
+  const style = nonfinite
+    ? { fill: theme.nonfinite.fill, stroke: theme.nonfinite.stroke, strokeWidth: 2.5 }
+    : { fill: base.fill, stroke: base.stroke, strokeWidth: base.strokeWidth };
+  const textFill = nonfinite ? theme.nonfinite.text : base.text;
+  const sh = spec.small ? { shape: "pill" as const, rx: 0 } : SHAPES[kind];
+  const body = shape(sh.shape, box, style, sh.rx, spec.stub ? "4 3" : null);
+
+  const lines = boxLines(spec, laidWithValues);
+  const contentH = lines.reduce((a, l) => a + l.height, 0);
+  let y = box.y + (box.h - contentH) / 2;
+  const cx = box.x + box.w / 2;
+  const inner = box.w - 2 * BOX.padX;
+  const texts: SceneText[] = [];
+  for (const l of lines) {
+    const baseline = y + l.height / 2 + l.size * 0.35;
+    y += l.height;
+    let s: string | null = null;
+    if (l.role === "title")
+      s = fitText(l.text ?? "", l.size, inner + (spec.small || kind === "op" ? 6 : 0), l.face);
+    else if (l.role === "shape") s = l.text;
+    else if (l.role === "count") s = countText(inp.members);
+    else if (!showValues || !g) s = null;
+    else if (l.role === "value") s = valueOf(trace, g.tensor, g.preview, l.size, inner);
+    else if (l.role === "grad" && g.grad) {
+      const w = inner - textWidth(BOX.gradPrefix, l.size, "mono");
+      s = BOX.gradPrefix + valueOf(trace, g.grad, null, l.size, w);
+    }
+    if (!s) continue;
+    const fill = l.role === "shape" && !nonfinite ? theme.muted : textFill;
+    texts.push(
+      text(cx, baseline, s, l.size, fill, {
+        font: l.face === "mono" ? "mono" : "sans",
+        weight: l.face === "sans-bold" ? 700 : 400,
+        role: l.role,
+      }),
+    );
+  }
+
+  let badge: SceneNode["badge"] = null;
+  if (nonfinite) {
+    const label = BADGE_TEXT[nonfinite];
+    const bw = textWidth(label, 9, "sans-bold") + 8;
+    const bx = box.x + box.w - bw + 4;
+    const by = box.y - 7;
+    badge = {
+      shape: shape(
+        "pill",
+        { x: bx, y: by, w: bw, h: 13 },
+        { fill: theme.nonfinite.badge, stroke: null, strokeWidth: 0 },
+      ),
+      text: text(bx + bw / 2, by + 9.75, label, 9, theme.nonfinite.badgeText, { weight: 700, role: "badge" }),
+    };
+  }
+  const originMark = origin
+    ? {
+        shape: shape(
+          "rect",
+          { x: box.x - 4, y: box.y - 4, w: box.w + 8, h: box.h + 8 },
+          { fill: null, stroke: theme.nonfinite.stroke, strokeWidth: 1.5 },
+          sh.shape === "rect" ? 8 : 0,
+          "3 2",
+        ),
+        text: text(box.x - 4, box.y - 7, "origin", 9, theme.nonfinite.stroke, {
+          anchor: "start",
+          weight: 700,
+          role: "tag",
+        }),
+      }
+    : null;
+  if (originMark && sh.shape === "pill") originMark.shape.rx = r2((box.h + 8) / 2);
+
+  return {
+    id: spec.id,
+    kind,
+    node: spec.node,
+    x: box.x,
+    y: box.y,
+    w: box.w,
+    h: box.h,
+    body,
+    texts,
+    nonfinite,
+    badge,
+    origin,
+    originMark,
+    stub: spec.stub,
+    stubFor: g?.stubFor ?? (spec.node !== null && spec.node !== spec.id ? spec.node : null),
+    small: spec.small,
+    collapsed: spec.collapsed,
+    tensor: g ? g.tensor : null,
+    grad: g ? g.grad : null,
+    scope: g ? g.scope : null,
+    line: g ? g.line : null,
+    isNew: g ? g.isNew : false,
+    changed,
+  };
+}
+
+function valueOf(
+  trace: Trace,
+  rec: string | null,
+  preview: number[] | null,
+  size: number,
+  width: number,
+): string | null {
+  if (!rec) return null;
+  const r = trace.tensors[rec];
+  if (!r) return null;
+  return valueText(
+    { values: preview ?? previewValues(r), numel: numelOf(r.shape), dtype: r.dtype, summary: r.summary },
+    size,
+    width,
+  );
+}
+
+// ---- legend ----
+
+const KIND_LABELS: Record<string, string> = {
+  leaf: "leaf (requires grad)",
+  constant: "constant",
+  tensor: "tensor (from an op)",
+  op: "op",
+  "grad-fn": "grad_fn",
+  "accumulate-grad": "AccumulateGrad",
+  stub: "reused tensor (proxy)",
+  small: "Python number",
+  scope: "collapsed scope",
+};
+
+function buildLegend(
+  scene: Pick<Scene, "nodes" | "edges">,
+  theme: Theme,
+  domain: [number, number] | null,
+  top: number,
+  maxW: number,
+): SceneLegend | null {
+  const shapes: SceneShape[] = [];
+  const texts: SceneText[] = [];
+  const present = new Set<string>();
+  for (const n of scene.nodes) {
+    if (n.stub && !n.small) present.add("stub");
+    else if (n.small) present.add("small");
+    else present.add(n.kind);
+  }
+  const order = ["leaf", "constant", "tensor", "op", "grad-fn", "accumulate-grad", "small", "stub", "scope"];
+  const items: { key: string; draw: (x: number, y: number) => void; label: string }[] = [];
+  for (const k of order) {
+    if (!present.has(k)) continue;
+    items.push({
+      key: k,
+      label: KIND_LABELS[k],
+      draw: (x, y) => {
+        const b = { x, y, w: 22, h: 14 };
+        if (k === "stub") shapes.push(shape("rect", b, { ...theme.kinds.tensor }, 4, "4 3"));
+        else if (k === "small") shapes.push(shape("pill", b, theme.kinds.constant));
+        else if (k === "scope") shapes.push(shape("rect", b, theme.collapsed, 3));
+        else
+          shapes.push(
+            shape(
+              SHAPES[k as SceneKind].shape,
+              b,
+              theme.kinds[k as SceneKind],
+              SHAPES[k as SceneKind].rx > 0 ? 4 : 0,
+            ),
+          );
+      },
+    });
+  }
+  if (scene.nodes.some((n) => n.nonfinite) || scene.edges.some((e) => e.nonfinite)) {
+    items.push({
+      key: "nonfinite",
+      label: "nan / ±inf",
+      draw: (x, y) => {
+        shapes.push(
+          shape(
+            "rect",
+            { x, y, w: 22, h: 14 },
+            { fill: theme.nonfinite.fill, stroke: theme.nonfinite.stroke, strokeWidth: 2 },
+            4,
+          ),
+        );
+      },
+    });
+  }
+  if (scene.nodes.some((n) => n.origin)) {
+    items.push({
+      key: "origin",
+      label: "origin of the first nan / inf",
+      draw: (x, y) => {
+        shapes.push(
+          shape(
+            "rect",
+            { x, y, w: 22, h: 14 },
+            { fill: null, stroke: theme.nonfinite.stroke, strokeWidth: 1.5 },
+            4,
+            "3 2",
+          ),
+        );
+      },
+    });
+  }
+  const rampW = 120;
+  const hasGrad = domain !== null && scene.edges.some((e) => e.gradMagnitude !== null);
+  if (!items.length && !hasGrad) return null;
+
+  const pad = 12;
+  const rowH = 20;
+  let x = pad;
+  let y = top + pad;
+  let width = 0;
+  for (const it of items) {
+    const w = 22 + 6 + textWidth(it.label, 11, "sans") + 18;
+    if (x > pad && x + w > maxW) {
+      x = pad;
+      y += rowH;
+    }
+    it.draw(x, y);
+    texts.push(text(x + 28, y + 11, it.label, 11, theme.text, { anchor: "start", role: "legend" }));
+    x += w;
+    width = Math.max(width, x);
+  }
+  if (hasGrad) {
+    const label = "|grad| (log scale)";
+    const w = textWidth(label, 11, "sans") + 8 + rampW + 90;
+    if (x > pad && x + w > maxW) {
+      x = pad;
+      y += rowH;
+    }
+    texts.push(text(x, y + 11, label, 11, theme.text, { anchor: "start", role: "legend" }));
+    x += textWidth(label, 11, "sans") + 8;
+    const [lo, hi] = domain!;
+    texts.push(
+      text(x, y + 11, pyExp(lo, 1), 10, theme.muted, { anchor: "start", font: "mono", role: "legend" }),
+    );
+    x += textWidth(pyExp(lo, 1), 10, "mono") + 4;
+    const steps = 24;
+    for (let i = 0; i < steps; i++) {
+      const fill = theme.ramp((i + 0.5) / steps);
+      shapes.push(
+        shape(
+          "rect",
+          { x: x + (i * rampW) / steps, y: y + 3, w: rampW / steps + 0.5, h: 8 },
+          { fill, stroke: null, strokeWidth: 0 },
+        ),
+      );
+    }
+    x += rampW + 4;
+    texts.push(
+      text(x, y + 11, pyExp(hi, 1), 10, theme.muted, { anchor: "start", font: "mono", role: "legend" }),
+    );
+    x += textWidth(pyExp(hi, 1), 10, "mono");
+    width = Math.max(width, x + pad);
+  }
+  return { x: 0, y: top, w: r2(width + pad), h: r2(y + rowH + pad - top), shapes, texts };
+}
+
+// ---- the scene ----
+
+export function buildScene(graph: Graph, layout: Layout, state: SceneState, opts: SceneOptions = {}): Scene {
+  const { trace } = state;
+  const theme = themeOf(opts.theme);
+  const lg = layout.graph;
+  const laidWithValues = lg.showValues;
+  const showValues = (opts.showValues ?? laidWithValues) && laidWithValues;
+  const boxes = new Map(layout.nodes.map((b) => [b.id, b]));
+  const specs = new Map(lg.nodes.map((n) => [n.id, n]));
+  const visibleNodes = new Map(graph.nodes.map((n) => [n.id, n]));
+  const visibleEdges = new Map(graph.edges.map((e) => [e.id, e]));
+  const changedNodes = new Set(state.step?.changedNodes ?? []);
+  const changedEdges = new Set(state.step?.changedEdges ?? []);
+  const origins = new Set(state.origins ?? findOrigins(trace, graph));
+  const domain = gradDomain(trace);
+  const scale = domain ? scaleLog().domain(domain).range([0, 1]).clamp(true) : null;
+
+  // edges first: a proxy stub is visible when one of its edges is
+  const touched = new Set<string>();
+  const edges: SceneEdge[] = [];
+  const paths = new Map(layout.edges.map((p) => [p.id, p]));
+  for (const le of lg.edges) {
+    const members = le.members.map((id) => visibleEdges.get(id)).filter((e): e is GraphEdge => !!e);
+    if (!members.length) continue;
+    touched.add(le.source);
+    touched.add(le.target);
+    const nonfinite = worstNonFinite(...members.map((e) => e.gradNonfinite));
+    let grad: string | null = null;
+    let mag: number | null = null;
+    let gradStep: number | null = null;
+    for (const e of members) {
+      if (!e.grad) continue;
+      const m = gradMagnitude(trace, e.grad);
+      if (
+        grad === null ||
+        (e.gradNonfinite && e.gradNonfinite === nonfinite) ||
+        (m !== null && (mag === null || m > mag))
+      ) {
+        grad = e.grad;
+        mag = m;
+      }
+      if (e.gradStep !== null) gradStep = Math.max(gradStep ?? -1, e.gradStep);
+    }
+    let stroke = theme.edge;
+    let strokeWidth = 1.25;
+    let dash: string | null = null;
+    if (nonfinite) {
+      stroke = theme.nonfinite.stroke;
+      strokeWidth = 2.5;
+    } else if (grad !== null && mag === 0) {
+      stroke = theme.zeroGrad;
+      strokeWidth = 1.5;
+      dash = "3 3";
+    } else if (grad !== null && mag !== null && scale) {
+      stroke = theme.ramp(scale(mag));
+      strokeWidth = 2.25;
+    }
+    const pts = paths.get(le.id)!.points;
+    const { d, arrow } = edgePath(pts);
+    edges.push({
+      id: le.id,
+      kind: le.kind,
+      source: le.source,
+      target: le.target,
+      members: members.map((e) => e.id),
+      points: pts,
+      d,
+      arrow,
+      stroke,
+      strokeWidth,
+      dash,
+      grad,
+      gradMagnitude: nonfinite ? null : mag,
+      nonfinite,
+      gradStep,
+      flow: le.kind === "forward" ? "reverse" : "along",
+      isNew: members.some((e) => e.isNew),
+      changed: members.some((e) => changedEdges.has(e.id)),
+    });
+  }
+
+  // collapsed scopes: their visible members
+  const inBox = new Map<string, GraphNode[]>();
+  for (const n of graph.nodes) {
+    const box = lg.nodeOf[n.id];
+    if (box && box !== n.id) {
+      if (!inBox.has(box)) inBox.set(box, []);
+      inBox.get(box)!.push(n);
+    }
+  }
+
+  const nodes: SceneNode[] = [];
+  const shownScopes = new Set<string>();
+  const scopeNonfinite = new Map<string, NonFinite>();
+  const markAncestors = (parent: string | null, nf: NonFinite) => {
+    for (let p = parent; p; p = specs.get(p)?.parent ?? null) {
+      shownScopes.add(p);
+      scopeNonfinite.set(p, worstNonFinite(scopeNonfinite.get(p) ?? null, nf));
+    }
+  };
+  for (const spec of lg.nodes) {
+    if (spec.kind === "scope" && !spec.collapsed) continue;
+    const box = boxes.get(spec.id)!;
+    let input: NodeInput;
+    if (spec.kind === "scope") {
+      const members = inBox.get(spec.id);
+      if (!members) continue;
+      const nf = worstNonFinite(...members.flatMap((m) => [m.nonfinite, m.gradNonfinite]));
+      input = { spec, box, g: null, nonfinite: nf, members: members.length };
+    } else {
+      const g = spec.node ? (visibleNodes.get(spec.node) ?? null) : null;
+      if (!g) continue;
+      const madeHere = spec.id !== spec.node;
+      if (madeHere && !touched.has(spec.id)) continue;
+      input = { spec, box, g, nonfinite: worstNonFinite(g.nonfinite, g.gradNonfinite), members: 0 };
+    }
+    const origin = !input.g ? false : !spec.stub && origins.has(input.g.id);
+    const changed = input.g
+      ? changedNodes.has(input.g.id)
+      : (inBox.get(spec.id) ?? []).some((m) => changedNodes.has(m.id));
+    const node = buildNode(input, trace, theme, showValues, laidWithValues, origin, changed);
+    if (spec.kind === "scope") {
+      node.isNew = (inBox.get(spec.id) ?? []).some((m) => m.isNew);
+      node.origin = (inBox.get(spec.id) ?? []).some((m) => origins.has(m.id));
+    }
+    nodes.push(node);
+    markAncestors(spec.parent, node.nonfinite);
+  }
+
+  const scopes: SceneScope[] = [];
+  for (const spec of lg.nodes) {
+    if (spec.kind !== "scope" || spec.collapsed || !shownScopes.has(spec.id)) continue;
+    const b = boxes.get(spec.id)!;
+    const nf = scopeNonfinite.get(spec.id) ?? null;
+    const s = theme.kinds.scope;
+    const sc = lg.scopes.find((x) => x.id === spec.id);
+    scopes.push({
+      id: spec.id,
+      path: sc ? sc.path : spec.title,
+      x: b.x,
+      y: b.y,
+      w: b.w,
+      h: b.h,
+      body: shape(
+        "rect",
+        b,
+        {
+          fill: theme.scopeFill,
+          stroke: nf ? theme.nonfinite.stroke : theme.scopeStroke,
+          strokeWidth: s.strokeWidth,
+        },
+        6,
+        "5 3",
+      ),
+      label: text(
+        b.x + BOX.scopePad,
+        b.y + 15,
+        fitText(spec.title, BOX.titleSize, b.w - 2 * BOX.scopePad, "sans-bold"),
+        BOX.titleSize,
+        s.text,
+        {
+          anchor: "start",
+          weight: 700,
+          role: "scope",
+        },
+      ),
+      nonfinite: nf,
+    });
+  }
+
+  const wantLegend = opts.legend ?? true;
+  const legend = wantLegend
+    ? buildLegend({ nodes, edges }, theme, domain, r2(layout.height), Math.max(layout.width, 360))
+    : null;
+  const width = r2(Math.max(layout.width, legend ? legend.w : 0));
+  const height = r2(layout.height + (legend ? legend.h : 0));
+  const displayWidth = opts.width ? r2(opts.width) : width;
+  const displayHeight = opts.width ? r2((height * opts.width) / (width || 1)) : height;
+
+  const total = trace.events.length;
+  const viewText =
+    graph.view === "values"
+      ? "values view (tensors and the ops between them)"
+      : "autograd view (grad_fn nodes that backward walks)";
+  const nfNodes = nodes.filter((n) => n.nonfinite).length;
+  const title = opts.title ?? trace.meta.title ?? "gradlens computation graph";
+  const desc =
+    `Computation graph, ${viewText}, after step ${graph.step + 1} of ${total}: ` +
+    `${nodes.length} nodes, ${edges.length} edges` +
+    (nfNodes ? `; ${nfNodes} nodes hold nan or infinite values` : "") +
+    ". Made by gradlens.";
+
+  return {
+    width,
+    height,
+    displayWidth,
+    displayHeight,
+    theme: theme.name,
+    title,
+    desc,
+    background: theme.background,
+    fonts: { sans: SANS_STACK, mono: MONO_STACK },
+    textColor: theme.text,
+    scopes,
+    edges,
+    nodes,
+    legend,
+    gradDomain: domain,
+  };
+}

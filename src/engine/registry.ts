@@ -55,9 +55,10 @@ function edgeOf(t: Tensor): [Node | null, number] {
   return [t.gradFn ?? t.gradAccumulator(), 0];
 }
 
-function makeNode<A>(def: OpDef<A>, ctx: OpContext<A>, outIsSelf = false): Node {
+/** `edgeInputs`: the tensors the grads flow to, when they differ from ctx.inputs (an in-place op's target). */
+function makeNode<A>(def: OpDef<A>, ctx: OpContext<A>, outIsSelf = false, edgeInputs = ctx.inputs): Node {
   const { inputs, attrs } = ctx;
-  const nextFunctions = inputs.map(edgeOf);
+  const nextFunctions = edgeInputs.map(edgeOf);
   const needs = nextFunctions.map(([n]) => n !== null);
   const which = def.saves ? def.saves(ctx, needs) : { inputs: inputs.map((_, i) => i), output: false };
   // A wrapped Python number counts as saved too: it is what makes a second `(x * 3.0).backward()` fail.
@@ -122,8 +123,8 @@ export function runInplace<A>(
   if (needsGrad(def, inputs)) {
     // The backward of an in-place op sees the target's value from before the write.
     const before = silently(() => noGrad(() => target.detach().clone()));
-    node = makeNode(def, { inputs: [before, ...others], out: target, attrs }, true);
-    node.nextFunctions[0] = edgeOf(target);
+    // the target's edge decides what is saved (`a.mul_(b)` saves b for a's grad), not the clone's
+    node = makeNode(def, { inputs: [before, ...others], out: target, attrs }, true, inputs);
   }
   const src = result.values;
   const dst = target.values;

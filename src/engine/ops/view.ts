@@ -346,8 +346,16 @@ export function t(a: Tensor): Tensor {
   return runT([a], {});
 }
 
+// TORCH_WARN_ONCE: once per process, i.e. once per program run here
 let warnedNumpyT = false;
 let warnedNumpyT0 = false;
+
+/** Forgets the once-per-process warnings already given (call when a new program starts). */
+export function resetWarnOnce(): void {
+  warnedNumpyT = false;
+  warnedNumpyT0 = false;
+}
+
 /** `a.T`: reverses all dims (PermuteBackward0), with PyTorch 2.x's once-per-process deprecation warnings. */
 export function numpyT(a: Tensor): Tensor {
   const n = a.dim();
@@ -950,6 +958,8 @@ function applySlicing(a: Tensor, spec: readonly IndexSpec[]): { sliced: Tensor; 
   };
   let result = a;
   let dim = 0;
+  // a mask of k dims is one entry of the index list but covers k dims (recent 2.x, as NumPy)
+  let collapsed = 0;
   spec.forEach((s, realDim) => {
     if (typeof s === "number") {
       checkIntIndex(s);
@@ -961,19 +971,20 @@ function applySlicing(a: Tensor, spec: readonly IndexSpec[]): { sliced: Tensor; 
       dim += a.dim() - specified;
     } else if (typeof s === "boolean") {
       result = unsqueeze(result, dim);
-      record(boolIndexTensor(s), dim);
+      record(boolIndexTensor(s), dim - collapsed);
       dim++;
     } else if (s instanceof Tensor) {
       if (s.dim() === 0 && s.dtype === "int64") {
         result = applySelect(result, dim, s.values[0], realDim);
       } else if (s.dim() === 0 && s.dtype === "bool") {
         result = unsqueeze(result, dim);
-        record(boolIndexTensor(s.values[0] !== 0), dim);
+        record(boolIndexTensor(s.values[0] !== 0), dim - collapsed);
         dim++;
       } else {
-        // a mask advances the dim by one only, as PyTorch's recordTensorIndex does
-        record(s, dim);
-        dim++;
+        record(s, dim - collapsed);
+        const k = s.dtype === "bool" ? s.dim() : 1;
+        dim += k;
+        collapsed += k - 1;
       }
     } else {
       result = applySlice(result, dim, s, false);
@@ -1242,6 +1253,15 @@ export function indexPut_(a: Tensor, spec: readonly IndexSpec[], value: Tensor |
     throw new TorchError(
       "RuntimeError",
       `shape mismatch: value tensor of shape ${formatShape(src.shape)} cannot be broadcast to indexing result of shape ${formatShape(shape)}`,
+    );
+  }
+  // index_put_ wants matching dtypes, unless it dispatches to masked_fill (one mask, one value)
+  const maskFill = target.indices?.length === 1 && target.indices[0].dtype === "bool" && src.numel() === 1;
+  if (target.indices && src.dtype !== a.dtype && !maskFill) {
+    const name = (d: string) => (d === "float32" ? "Float" : d === "int64" ? "Long" : "Bool");
+    throw new TorchError(
+      "RuntimeError",
+      `Index put requires the source and destination dtypes match, got ${name(a.dtype)} for the destination and ${name(src.dtype)} for the source.`,
     );
   }
   let node: Node | null = null;

@@ -5,8 +5,6 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { Node } from "../../../src/engine/autograd.ts";
-import { TorchError } from "../../../src/engine/errors.ts";
 import * as ops from "../../../src/engine/ops/index.ts";
 import { matmulKernel, viewStrides } from "../../../src/engine/ops/linalg.ts";
 import { Tensor } from "../../../src/engine/tensor.ts";
@@ -17,8 +15,8 @@ import {
   normalizeGradFnName,
   type RefTensor,
 } from "../../differential/compare.ts";
+import { expectTorchError, type Graph, graphOf, to2x } from "./torch-graph.ts";
 
-type Graph = [string, ...(Graph | null)[]] | null;
 interface RefInput extends RefTensor {
   requires_grad: boolean;
 }
@@ -124,48 +122,10 @@ const ERROR_CALLS: Record<string, (x: Inputs) => unknown> = {
   outer_2d_vec2: ({ a, b }) => ops.outer(a, b),
 };
 
-/** Our grad_fn graph in the fixture's form: [name, ...next functions], null for a missing edge. */
-export function graphOf(node: Node | null): Graph {
-  if (!node) return null;
-  return [node.name, ...node.nextFunctions.map(([n]) => graphOf(n))];
-}
-
-/**
- * PyTorch 1.13's names as 2.x prints them: reshape of a contiguous tensor is a view, and the in-place
- * squeeze_ variants moved up one when squeeze(dims) took number 2.
- */
-export function to2x(g: Graph): Graph {
-  if (!g) return null;
-  const [name, ...next] = g;
-  const renamed =
-    name === "ReshapeAliasBackward0"
-      ? "ViewBackward0"
-      : name === "SqueezeBackward3"
-        ? "SqueezeBackward4"
-        : name === "SqueezeBackward2"
-          ? "SqueezeBackward3"
-          : name;
-  return [renamed, ...next.map(to2x)];
-}
-
 function inputsOf(refs: Record<string, RefInput>): Inputs {
   const out: Inputs = {};
   for (const [k, ref] of Object.entries(refs)) out[k] = fromRef(ref, ref.requires_grad);
   return out;
-}
-
-/** Expects `fn` to throw PyTorch's error: type and message. */
-export function expectTorchError(fn: () => unknown, type: string, message: string): void {
-  let caught: unknown = null;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, `expected ${type}: ${message}`).toBeInstanceOf(TorchError);
-  const err = caught as TorchError;
-  expect(err.message).toBe(message);
-  expect(err.pyType).toBe(type);
 }
 
 describe("linalg vs PyTorch (test/fixtures/linalg.json)", () => {

@@ -5,7 +5,7 @@
 import { Tensor } from "../src/engine/tensor.ts";
 import { Recorder } from "../src/trace/recorder.ts";
 import { DEFAULT_SIZE_CAP } from "../src/trace/schema.ts";
-import { measure, randomValues, type Suite } from "./harness.ts";
+import { measureEach, randomValues, type Suite } from "./harness.ts";
 import { loadTf, PEER } from "./tfjs.ts";
 
 function tensor(shape: number[], seed: number, requiresGrad = false): Tensor {
@@ -38,13 +38,8 @@ export const elementwise: Suite = {
       ["sigmoid", () => a.sigmoid(), () => tf.sigmoid(ta)],
     ];
     for (const [name, ours, peer] of cases) {
-      report({
-        bench: `${name} 1e6`,
-        unit: "ms",
-        ours: measure(() => void ours()),
-        peer: PEER,
-        peer_value: measure(() => peer().dispose()),
-      });
+      const [o, p] = measureEach([() => void ours(), () => peer().dispose()]);
+      report({ bench: `${name} 1e6`, unit: "ms", ours: o, peer: PEER, peer_value: p });
     }
     ta.dispose();
     tb.dispose();
@@ -61,13 +56,8 @@ export const matmul: Suite = {
       const ta = tf.tensor2d(a.values as Float32Array, [n, n]);
       const tb = tf.tensor2d(b.values as Float32Array, [n, n]);
       const budget = { budgetMs: n >= 512 ? 3000 : 1500, minSamples: 5 };
-      report({
-        bench: `matmul ${n}x${n}`,
-        unit: "ms",
-        ours: measure(() => void a.matmul(b), budget),
-        peer: PEER,
-        peer_value: measure(() => tf.matMul(ta, tb).dispose(), budget),
-      });
+      const [o, p] = measureEach([() => void a.matmul(b), () => tf.matMul(ta, tb).dispose()], budget);
+      report({ bench: `matmul ${n}x${n}`, unit: "ms", ours: o, peer: PEER, peer_value: p });
       ta.dispose();
       tb.dispose();
     }
@@ -115,12 +105,13 @@ export const mlp: Suite = {
       return tf.mean(tf.square(tf.sub(out, Y)));
     });
     const { batch, input, hidden, output } = MLP;
+    const [o, q] = measureEach([() => mlpStep(p), () => tf.tidy(() => void grads([W1, b1, W2, b2]))]);
     report({
       bench: `mlp ${batch}x${input}-${hidden}-${output} forward+backward`,
       unit: "ms",
-      ours: measure(() => mlpStep(p)),
+      ours: o,
       peer: PEER,
-      peer_value: measure(() => tf.tidy(() => void grads([W1, b1, W2, b2]))),
+      peer_value: q,
     });
     for (const x of [X, Y, W1, b1, W2, b2]) x.dispose();
   },
@@ -159,8 +150,7 @@ export const recording: Suite = {
           rec.stop();
         }
       };
-      const without = measure(fn);
-      const withRecorder = measure(recorded);
+      const [withRecorder, without] = measureEach([recorded, fn]);
       report({
         bench: `recording overhead: ${name}`,
         unit: "ms",

@@ -26,26 +26,41 @@ export interface MeasureOptions {
 
 const now = () => performance.now();
 
-/** Median time of one call of `fn`, in ms. Fast functions are batched so a sample lasts ≥ ~5 ms. */
-export function measure(fn: () => void, opts: MeasureOptions = {}): number {
-  const { warmup = 3, minSamples = 7, maxSamples = 25, budgetMs = 1500 } = opts;
-  for (let i = 0; i < warmup; i++) fn();
+/** How many calls make one sample last at least ~5 ms (fast functions are batched). */
+function calibrate(fn: () => void): number {
   let inner = 1;
   for (;;) {
     const t0 = now();
     for (let i = 0; i < inner; i++) fn();
     const dt = now() - t0;
-    if (dt >= 5 || inner >= 1 << 16) break;
+    if (dt >= 5 || inner >= 1 << 16) return inner;
     inner *= dt < 0.5 ? 8 : 2;
   }
-  const samples: number[] = [];
+}
+
+/**
+ * Median time of one call of each function, in ms. Samples of the functions are interleaved, so a
+ * change in machine load (other processes, GC, CPU frequency) hits all of them alike.
+ */
+export function measureEach(fns: (() => void)[], opts: MeasureOptions = {}): number[] {
+  const { warmup = 3, minSamples = 7, maxSamples = 25, budgetMs = 1500 } = opts;
+  for (const fn of fns) for (let i = 0; i < warmup; i++) fn();
+  const inner = fns.map(calibrate);
+  const samples: number[][] = fns.map(() => []);
   const start = now();
-  while (samples.length < maxSamples && (samples.length < minSamples || now() - start < budgetMs)) {
-    const t0 = now();
-    for (let i = 0; i < inner; i++) fn();
-    samples.push((now() - t0) / inner);
+  for (let k = 0; k < maxSamples && (k < minSamples || now() - start < budgetMs * fns.length); k++) {
+    fns.forEach((fn, j) => {
+      const t0 = now();
+      for (let i = 0; i < inner[j]; i++) fn();
+      samples[j].push((now() - t0) / inner[j]);
+    });
   }
-  return median(samples);
+  return samples.map(median);
+}
+
+/** Median time of one call of `fn`, in ms. */
+export function measure(fn: () => void, opts: MeasureOptions = {}): number {
+  return measureEach([fn], opts)[0];
 }
 
 export function median(xs: number[]): number {

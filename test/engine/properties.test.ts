@@ -513,7 +513,7 @@ describe("gradients of random compositions vs float64 finite differences", () =>
           }
         });
       }),
-      { seed: SEED, numRuns: 400 },
+      { seed: SEED, numRuns: 1000 },
     );
   });
 });

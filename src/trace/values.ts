@@ -175,9 +175,13 @@ export function encodeData(values: ArrayLike<number>, cap: number): DataValue[] 
  */
 export function formatFloat32(v: number): string {
   if (Number.isInteger(v) && Math.abs(v) < 2 ** 24) return String(v);
-  for (let p = 1; p < 9; p++) {
-    const s = v.toPrecision(p);
-    if (Math.fround(Number(s)) === v) return String(Number(s));
+  // 9 significant digits always read back; fewer do from some count on: search for it
+  let lo = 1;
+  let hi = 9;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (Math.fround(Number(v.toPrecision(mid))) === v) hi = mid;
+    else lo = mid + 1;
   }
-  return String(v);
+  return String(Number(v.toPrecision(lo)));
 }

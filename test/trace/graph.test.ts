@@ -4,7 +4,7 @@ import { record } from "../../src/trace/recorder.ts";
 import { graphAt, graphFull, type Graph, iterationOf, iterations, stateAt } from "../../src/trace/graph.ts";
 import type { Trace } from "../../src/trace/schema.ts";
 import { tensorValues } from "../../src/trace/values.ts";
-import { bce, REF, refValues, squareSin, trainLoop } from "./programs.ts";
+import { bce, mlpNan, REF, refValues, squareSin, trainLoop } from "./programs.ts";
 
 const node = (g: Graph, id: string) => {
   const n = g.nodes.find((x) => x.id === id);
@@ -240,5 +240,116 @@ describe("non-finite flags", () => {
     expect(node(g, "t1").gradNonfinite).toBe("nan");
     expect(edge(g, "t1>op1:0").gradNonfinite).toBe("nan");
     expect(edge(g, "op1>t2:0").gradNonfinite).toBeNull();
+  });
+});
+
+describe("graph of the seed MLP whose grads turn NaN", () => {
+  const { trace } = record(mlpNan);
+  const byLabel = (g: Graph, label: string) => g.nodes.find((n) => n.label === label && n.stubFor === null)!;
+
+  it("has PyTorch's values: z1, o2 = 1. (saturated), loss = -inf", () => {
+    const v = graphFull(trace, "values");
+    // matmul's float32 sums may differ from PyTorch's in the last bit
+    vals(trace, byLabel(v, "z1").tensor)!.forEach((x, i) =>
+      expect(x).toBeCloseTo(refValues(REF.mlp_nan.values.z1)[i], 4),
+    );
+    expect(vals(trace, byLabel(v, "o2").tensor)).toEqual(refValues(REF.mlp_nan.values.o2));
+    expect(vals(trace, byLabel(v, "loss").tensor)).toEqual(refValues(REF.mlp_nan.values.loss));
+    expect(byLabel(v, "loss").nonfinite).toBe("-inf");
+    // log(1 - y_pred) is where -inf is born: its input is finite, its output is not
+    const log = v.nodes.filter((n) => n.kind === "op" && n.label === "log")[1];
+    expect(log.nonfinite).toBe("-inf");
+    const input = v.edges.find((e) => e.target === log.id)!.source;
+    expect(node(v, input).nonfinite).toBeNull();
+  });
+
+  it("marks every leaf's grad NaN, in both views, as PyTorch's are", () => {
+    for (const view of ["values", "autograd"] as const) {
+      const g = graphFull(trace, view);
+      for (const name of ["W1", "b1", "W2", "b2"]) {
+        const leaf = byLabel(g, name);
+        expect(leaf.kind).toBe("leaf");
+        expect(leaf.gradNonfinite).toBe("nan");
+        expect(vals(trace, leaf.grad)).toEqual(refValues(REF.mlp_nan.grads[name]));
+      }
+    }
+    const a = graphFull(trace, "autograd");
+    // SigmoidBackward0 receives -inf and sends nan: -inf × (1 - 1.) × 1. = -inf × 0
+    const sigmoid = byLabel(a, "SigmoidBackward0");
+    expect(sigmoid.gradNonfinite).toBe("-inf");
+    expect(a.edges.find((e) => e.source === sigmoid.id)!.gradNonfinite).toBe("nan");
+  });
+});
+
+describe("stubs for far reuse within one iteration", () => {
+  it("keeps the first use as an edge and draws a use far deeper as a stub", () => {
+    const { trace } = record(() => {
+      const x = ops.tensor(0.5, { dtype: "float32", requiresGrad: true });
+      let y = ops.mul(x, 2);
+      for (let i = 0; i < 12; i++) y = ops.sin(y);
+      ops.add(y, x).backward();
+    });
+    const v = graphFull(trace, "values", { stubDepth: 8 });
+    const stubs = v.nodes.filter((n) => n.stubFor);
+    expect(stubs.map((n) => [n.id, n.kind, n.label])).toEqual([["t1@op14", "leaf", null]]);
+    expect(v.edges.filter((e) => e.source === "t1").map((e) => e.target)).toEqual(["op1"]);
+    // the stub reads its original's grad: x.grad
+    const acc = trace.events.find((e) => e.kind === "accumulate")!;
+    expect(node(v, "t1@op14").grad).toBe((acc as { total: string }).total);
+    // with a larger depth budget, no stub
+    expect(graphFull(trace, "values", { stubDepth: 40 }).nodes.some((n) => n.stubFor)).toBe(false);
+    const a = graphFull(trace, "autograd", { stubDepth: 8 });
+    expect(a.nodes.filter((n) => n.stubFor).map((n) => n.kind)).toEqual(["accumulate-grad"]);
+  });
+});
+
+describe("in-place ops in the graph", () => {
+  it("chains the old and new snapshots through the in-place op, and its grad_fn into the old one", () => {
+    const { trace } = record(() => {
+      const x = ops.tensor([1, 2], { dtype: "float32", requiresGrad: true });
+      const y = ops.mul(x, 3);
+      y.add_(1);
+      y.mul_(ops.tensor([2, 5], { dtype: "float32" }));
+      ops.sum(y).backward();
+    });
+    const v = graphFull(trace, "values");
+    const inplace = v.nodes.filter((n) => n.kind === "op" && n.label!.endsWith("_"));
+    expect(inplace.map((n) => n.label)).toEqual(["add_", "mul_"]);
+    // y: t3 → add_ → t3.1 → mul_ → t3.2; the target is input 0
+    expect(v.edges.filter((e) => e.target === inplace[0].id).map((e) => [e.source, e.order])).toEqual([
+      ["t3", 0],
+      ["t4", 1],
+    ]);
+    expect(v.edges.find((e) => e.source === inplace[0].id)!.target).toBe("t3.1");
+    expect(v.edges.filter((e) => e.target === inplace[1].id).map((e) => e.source)).toEqual(["t3.1", "t5"]);
+    expect(v.edges.find((e) => e.source === inplace[1].id)!.target).toBe("t3.2");
+    const a = graphFull(trace, "autograd");
+    expect(a.nodes.filter((n) => n.kind === "grad-fn").map((n) => n.label)).toEqual([
+      "MulBackward0",
+      "AddBackward0",
+      "MulBackward0",
+      "SumBackward0",
+    ]);
+    // PyTorch: x.grad = 3 * [2, 5] = [6, 15]
+    expect(vals(trace, node(a, "t1").grad)).toEqual([6, 15]);
+  });
+
+  it("ends with PyTorch's error when a saved tensor was modified in place", () => {
+    const { trace, error } = record(() => {
+      const x = ops.tensor([1, 2], { dtype: "float32", requiresGrad: true });
+      const y = ops.mul(x, 3);
+      y.add_(1);
+      y.mul_(y.detach());
+      ops.sum(y).backward();
+    });
+    expect(error).not.toBeNull();
+    expect(trace.events.at(-1)).toMatchObject({
+      kind: "error",
+      py_type: "RuntimeError",
+      message:
+        "one of the variables needed for gradient computation has been modified by an inplace operation: [torch.FloatTensor [2]] is at version 2; expected version 1 instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).",
+    });
+    // the graph still stands, up to the backward that failed
+    expect(graphFull(trace, "autograd").nodes.length).toBeGreaterThan(0);
   });
 });

@@ -8,7 +8,7 @@ import { record } from "../../src/trace/recorder.ts";
 import type { Trace } from "../../src/trace/schema.ts";
 import { formatFloat32 } from "../../src/trace/values.ts";
 import { validate } from "./jsonschema.ts";
-import { accumulate, bce, squareSin, trainLoop } from "./programs.ts";
+import { accumulate, bce, mlpNan, squareSin, trainLoop } from "./programs.ts";
 
 const SCHEMA = JSON.parse(
   readFileSync(new URL("../../src/trace/trace.schema.json", import.meta.url), "utf8"),
@@ -52,6 +52,7 @@ const programs: [string, () => Trace][] = [
   ["BCE perceptron", () => record(bce).trace],
   ["accumulate + zero_", () => record(accumulate).trace],
   ["training loop", () => record((r) => trainLoop(r, 3)).trace],
+  ["MLP with NaN grads", () => record(mlpNan).trace],
   ["every event kind and special value", everything],
 ];
 

@@ -37,7 +37,7 @@ export const REF = JSON.parse(
 
 export const refValues = (r: RefTensor): number[] => r.data.map(decodeValue);
 
-const f32 = (data: number | number[], requiresGrad = false): Tensor =>
+const f32 = (data: number | number[] | number[][], requiresGrad = false): Tensor =>
   ops.tensor(data, { dtype: "float32", requiresGrad });
 
 /** Names `t` as the shim does after an assignment, and returns it. */
@@ -119,4 +119,53 @@ export function trainLoop(rec: Recorder, steps = 3): Record<string, Tensor> {
     w.grad!.zero_();
   }
   return { w, x };
+}
+
+/** The seed MLP whose grads all turn NaN: o2 saturates to 1. in float32, log(1 - 1) = -inf. */
+export function mlpNan(rec: Recorder): Record<string, Tensor> {
+  rec.setSource(1);
+  const X = name(rec, f32([3.9, 90]), "X");
+  rec.setSource(2);
+  const yTrue = name(rec, f32(0), "y_true");
+  rec.setSource(3);
+  const W1 = name(
+    rec,
+    f32(
+      [
+        [0.7576, 0.2793],
+        [0.4031, 0.7347],
+      ],
+      true,
+    ),
+    "W1",
+  );
+  rec.setSource(4);
+  const b1 = name(rec, f32([0.0293, 0.7999], true), "b1");
+  rec.setSource(5);
+  const z1 = name(rec, ops.add(ops.matmul(X, W1), b1), "z1");
+  rec.setSource(6);
+  const o1 = name(rec, ops.relu(z1), "o1");
+  rec.setSource(7);
+  const W2 = name(rec, f32([[0.3971], [0.7544]], true), "W2");
+  rec.setSource(8);
+  const b2 = name(rec, f32([0.5695], true), "b2");
+  rec.setSource(9);
+  const z2 = name(rec, ops.add(ops.matmul(o1, W2), b2), "z2");
+  rec.setSource(10);
+  const o2 = name(rec, ops.sigmoid(z2), "o2");
+  rec.setSource(11);
+  rec.pushScope("binary_cross_entropy");
+  rec.setSource(14);
+  const p = name(rec, ops.clamp(o2, 1e-8, 1 - 1e-8), "y_pred");
+  rec.setSource(15);
+  const loss = ops.add(
+    ops.neg(ops.mul(yTrue, ops.log(p))),
+    ops.mul(ops.rsub(yTrue, 1), ops.log(ops.rsub(p, 1))),
+  );
+  rec.popScope();
+  rec.setSource(11);
+  name(rec, loss, "loss");
+  rec.setSource(12);
+  loss.backward();
+  return { X, yTrue, W1, b1, z1, o1, W2, b2, z2, o2, p, loss };
 }

@@ -4,13 +4,13 @@
  * the BCE log clamp at -100 and the like land where PyTorch's do). Composite functionals (l1_loss,
  * cross_entropy, linear, dropout) record the graph PyTorch records: the ops ATen calls, in order.
  */
-import { castTo, sumToShape } from "../kernels.ts";
-import { type DType, isFloating } from "../dtype.ts";
+import { sumToShape } from "../kernels.ts";
+import { allocate, castValue, type DType, isFloating } from "../dtype.ts";
 import { emit } from "../events.ts";
 import { TorchError } from "../errors.ts";
 import { isGradEnabled } from "../autograd.ts";
 import { defineOp, type OpDef, runInplace } from "../registry.ts";
-import { broadcastIndexMap, broadcastShapes, sameShape, type Shape } from "../shape.ts";
+import { broadcastIndexMap, broadcastShapes, numel, sameShape, type Shape } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 import { bernoulliMask, defaultGenerator, type Generator } from "../random.ts";
 import { abs, add, mul, neg, sub } from "./elementwise.ts";
@@ -113,10 +113,9 @@ function broadcastLossOperands(input: Tensor, target: Tensor): [Tensor, Tensor] 
   ];
 }
 
-/** Both operands as float32 (an int target promotes); two int tensors have no kernel. */
-function floatOperands(a: Tensor, b: Tensor, kernel: string): [Tensor, Tensor] {
+/** An int operand promotes (its values are read as numbers); two int tensors have no kernel. */
+function checkFloatOperands(a: Tensor, b: Tensor, kernel: string): void {
   if (!isFloating(a.dtype) && !isFloating(b.dtype)) requireFloat(a, kernel);
-  return [castTo(a, "float32"), castTo(b, "float32")];
 }
 
 // ---- mse_loss ----
@@ -153,7 +152,8 @@ const runMseLoss = defineOp<{ reduction: Reduction }>({
 export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = "mean"): Tensor {
   const [x, y] = broadcastLossOperands(input, target);
   const r = checkReduction(reduction);
-  return runMseLoss(floatOperands(x, y, "mse_cpu"), { reduction: r });
+  checkFloatOperands(x, y, "mse_cpu");
+  return runMseLoss([x, y], { reduction: r });
 }
 
 /** `F.l1_loss`: ATen's composite `(input - target).abs()` then mean/sum (MeanBackward0, ...). */
@@ -253,7 +253,7 @@ export function binaryCrossEntropy(
     checkInplaceBroadcast(input.shape, w.shape);
   }
   checkNotDifferentiable("binary_cross_entropy", "weight", w);
-  return runBinaryCrossEntropy([input, castTo(target, input.dtype)], { reduction: r, weight: w });
+  return runBinaryCrossEntropy([input, target], { reduction: r, weight: w });
 }
 
 // ---- binary_cross_entropy_with_logits ----
@@ -360,7 +360,7 @@ export function binaryCrossEntropyWithLogits(
   if (weight) checkInplaceBroadcast(input.shape, weight.shape);
   checkNotDifferentiable("binary_cross_entropy_with_logits", "weight", weight);
   checkNotDifferentiable("binary_cross_entropy_with_logits", "pos_weight", posWeight);
-  return runBceWithLogits([input, castTo(target, "float32")], { reduction: r, weight, posWeight });
+  return runBceWithLogits([input, target], { reduction: r, weight, posWeight });
 }
 
 // ---- nll_loss and cross_entropy ----
@@ -550,25 +550,54 @@ const runDivScalar = defineOp<{ other: number }>({
   saves: () => ({ inputs: [], output: false }),
 });
 
-/** `masked_fill_(mask, value)`, used in place by cross_entropy's label smoothing (MaskedFillBackward0). */
-const maskedFillDef: OpDef<{ mask: Tensor; value: number }> = {
+/**
+ * masked_fill: `value` where the (broadcast) mask is true. A number value is MaskedFillBackward0; a
+ * 0-dim tensor value is MaskedFillBackward1 and gets the sum of the masked grad. The mask is not
+ * differentiable, so it rides in the attrs.
+ */
+const maskedFillDef: OpDef<{ mask: Tensor; value: number | null }> = {
   name: "masked_fill",
-  gradFn: "MaskedFillBackward0",
-  forward: ([a], { mask, value }) => {
-    const out = new Float32Array(a.numel());
-    const at = broadcastTo(mask, a.shape);
-    for (let i = 0; i < out.length; i++) out[i] = mask.values[at(i)] ? value : a.values[i];
-    return new Tensor(out, a.shape, a.dtype);
+  gradFn: (inputs) => (inputs.length > 1 ? "MaskedFillBackward1" : "MaskedFillBackward0"),
+  forward: ([a, valueTensor], { mask, value }) => {
+    // ATen broadcasts the mask against self (the mask is "tensor a" in the size error)
+    const shape = broadcastShapes(mask.shape, a.shape);
+    const fill = castValue(a.dtype, valueTensor ? valueTensor.values[0] : value!);
+    const out = allocate(a.dtype, numel(shape));
+    const at = broadcastTo(a, shape);
+    const mt = broadcastTo(mask, shape);
+    for (let i = 0; i < out.length; i++) out[i] = mask.values[mt(i)] ? fill : a.values[at(i)];
+    return new Tensor(out, shape, a.dtype);
   },
-  backward: (g, { attrs: { mask } }) => {
-    const out = new Float32Array(g.numel());
-    const at = broadcastTo(mask, g.shape);
-    for (let i = 0; i < out.length; i++) out[i] = mask.values[at(i)] ? 0 : g.values[i];
-    return [new Tensor(out, g.shape, "float32")];
+  backward: (g, { inputs: [a], attrs: { mask } }, [na, nv]) => {
+    const mt = broadcastTo(mask, g.shape);
+    const kept = new Float32Array(g.numel());
+    let filled = 0;
+    for (let i = 0; i < kept.length; i++) {
+      if (mask.values[mt(i)]) filled += g.values[i];
+      else kept[i] = g.values[i];
+    }
+    return [
+      na ? sumToShape(new Tensor(kept, g.shape, "float32"), a.shape) : null,
+      nv ? new Tensor(Float32Array.of(filled), [], "float32") : null,
+    ];
   },
   saves: () => ({ inputs: [], output: false }),
 };
-defineOp(maskedFillDef);
+const runMaskedFill = defineOp(maskedFillDef);
+
+/** `a.masked_fill(mask, value)`: MaskedFillBackward0 (a number value) or MaskedFillBackward1 (a 0-dim tensor). */
+export function maskedFill(a: Tensor, mask: Tensor, value: number | boolean | Tensor): Tensor {
+  if (value instanceof Tensor) {
+    if (value.dim() !== 0) {
+      throw new TorchError(
+        "RuntimeError",
+        `masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ${value.dim()} dimension(s).`,
+      );
+    }
+    return runMaskedFill([a, value], { mask, value: null });
+  }
+  return runMaskedFill([a], { mask, value: Number(value) });
+}
 
 export interface CrossEntropyOptions extends NllLossOptions {
   labelSmoothing?: number;
@@ -964,7 +993,7 @@ export function addmm(bias: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
     );
   }
   checkExpandable(bias.shape, [n, m]);
-  return runAddmm([castTo(bias, "float32"), mat1, mat2], {});
+  return runAddmm([bias, mat1, mat2], {});
 }
 
 /** expand_size's rule for the bias of addmm, with ATen's error text. */

@@ -1,10 +1,62 @@
+import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import type { Connect, Plugin } from "vite";
 import { defineConfig } from "vitest/config";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 
+/** Pyodide's runtime files, served as they are at `<base>pyodide/` (the app works offline). */
+const PYODIDE_FILES = ["pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"];
+const CONTENT_TYPES: Record<string, string> = {
+  mjs: "text/javascript",
+  wasm: "application/wasm",
+  zip: "application/zip",
+  json: "application/json",
+};
+
+function pyodideAssets(): Plugin {
+  const dir = dirname(createRequire(import.meta.url).resolve("pyodide"));
+  const serve: Connect.NextHandleFunction = (req, res, next) => {
+    const name = (req.url ?? "").split("?")[0].replace(/^\//, "");
+    if (!PYODIDE_FILES.includes(name)) return next();
+    const file = join(dir, name);
+    if (!existsSync(file)) return next();
+    res.setHeader("Content-Type", CONTENT_TYPES[name.split(".").pop()!] ?? "application/octet-stream");
+    res.setHeader("Content-Length", statSync(file).size);
+    res.setHeader("Cache-Control", "max-age=3600");
+    createReadStream(file).pipe(res);
+  };
+  return {
+    name: "gradlens-pyodide-assets",
+    configureServer(server) {
+      server.middlewares.use(`${server.config.base}pyodide`, serve);
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use(`${server.config.base}pyodide`, serve);
+    },
+    generateBundle() {
+      for (const name of PYODIDE_FILES) {
+        this.emitFile({ type: "asset", fileName: `pyodide/${name}`, source: readFileSync(join(dir, name)) });
+      }
+    },
+  };
+}
+
+/**
+ * Cross-origin isolation, so the page has SharedArrayBuffer and Stop can interrupt Python through
+ * Pyodide's interrupt buffer instead of throwing the loaded interpreter away.
+ */
+const ISOLATION_HEADERS = {
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Cross-Origin-Embedder-Policy": "require-corp",
+};
+
 export default defineConfig({
-  plugins: [svelte()],
+  plugins: [svelte(), pyodideAssets()],
   worker: { format: "es" },
   optimizeDeps: { exclude: ["pyodide"] },
+  server: { headers: ISOLATION_HEADERS },
+  preview: { headers: ISOLATION_HEADERS },
   test: {
     include: ["test/**/*.test.ts"],
     environment: "node",

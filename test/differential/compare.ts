@@ -115,3 +115,14 @@ export function normalizeGradFnName(name: string | null | undefined): string | n
     .replace(/SqueezeBackward\d/g, "SqueezeBackwardN")
     .replace("ReshapeAliasBackward0", "ViewBackward0");
 }
+
+/**
+ * PyTorch 1.13's error texts where PyTorch 2.x (which gradlens follows) words them differently.
+ * mv: "size mismatch, got 1, 1x4,3" became "size mismatch, got input (1), mat (1x4), vec (3)".
+ */
+export function normalizeErrorMessage(message: string): string {
+  return message.replace(
+    /^size mismatch, got (\d+), (\d+)x(\d+),(\d+)$/,
+    "size mismatch, got input ($1), mat ($2x$3), vec ($4)",
+  );
+}

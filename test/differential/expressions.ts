@@ -173,6 +173,7 @@ export const OPS: Record<string, OpSpec> = {
     ts: ([a], { shape }) => a.reshape(...shape),
   },
   view_flat: { py: ([a]) => `${a}.view(-1)`, ts: ([a]) => a.view(-1) },
+  view: { py: ([a], { shape }) => `${a}.view(${pyShape(shape)})`, ts: ([a], { shape }) => a.view(...shape) },
   flatten: { py: ([a]) => `${a}.flatten()`, ts: ([a]) => a.flatten() },
   squeeze: { py: ([a]) => `${a}.squeeze()`, ts: ([a]) => a.squeeze() },
   squeeze_dim: { py: ([a], { dim }) => `${a}.squeeze(${dim})`, ts: ([a], { dim }) => a.squeeze(dim) },
@@ -561,9 +562,90 @@ const PRODUCERS: Producer[] = [
   },
 ];
 
+/**
+ * Programs whose last op must fail, to compare PyTorch's error type and text: mismatched shapes for
+ * broadcasting, products, cat/stack and view, and out-of-range dims, indices and class targets.
+ */
+const FAILING: ((g: Generator) => void)[] = [
+  (g) => {
+    const a = Array.from({ length: g.int(1, 3) }, () => g.int(2, 4));
+    const b = [...a];
+    const d = g.int(0, a.length - 1);
+    b[d] = a[d] === 4 ? 3 : a[d] + 1;
+    const op = g.pick(["add", "sub", "mul", "div", "maximum", "pow_tt"]);
+    g.step(op, [g.leaf(a), g.leaf(b.slice(g.int(0, d)))], {}, []);
+  },
+  (g) => {
+    const [m, k, n] = [g.int(1, 4), g.int(1, 4), g.int(1, 4)];
+    const k2 = k === 4 ? 3 : k + 1;
+    const op = g.pick(["mm", "matmul", "matmul_op"]);
+    g.step(op, [g.leaf([m, k]), g.leaf([k2, n])], {}, []);
+  },
+  (g) => {
+    const [m, k, n] = [g.int(1, 4), g.int(1, 4), g.int(1, 4)];
+    g.step("linear", [g.leaf([m, k]), g.leaf([n, k === 4 ? 3 : k + 1])], {}, []);
+  },
+  (g) => {
+    const k = g.int(1, 4);
+    const k2 = k === 4 ? 3 : k + 1;
+    const which = g.int(0, 3);
+    if (which === 0) g.step("mv", [g.leaf([g.int(1, 4), k]), g.leaf([k2])], {}, []);
+    else if (which === 1) g.step(g.pick(["dot", "matmul"]), [g.leaf([k]), g.leaf([k2])], {}, []);
+    else if (which === 2) g.step("matmul", [g.leaf([k]), g.leaf([k2, g.int(1, 4)])], {}, []);
+    else g.step("matmul", [g.leaf([g.int(1, 4), k]), g.leaf([k2])], {}, []);
+  },
+  (g) => {
+    const shape = [g.int(2, 4), g.int(2, 4)];
+    const n = numel(shape);
+    g.step("view", [g.leaf(shape)], { shape: g.chance(0.5) ? [n + 1] : [2, n + 1] }, []);
+  },
+  (g) => {
+    const shape = Array.from({ length: g.int(1, 3) }, () => g.int(1, 3));
+    const bad = g.chance(0.5) ? shape[0] + g.int(0, 2) : -shape[0] - 1 - g.int(0, 2);
+    g.step("select0", [g.leaf(shape)], { i: bad }, []);
+  },
+  (g) => {
+    const shape = Array.from({ length: g.int(1, 3) }, () => g.int(1, 3));
+    const dim = g.chance(0.5) ? shape.length + g.int(0, 1) : -shape.length - 1;
+    const op = g.pick([
+      "sum_dim",
+      "mean_dim",
+      "logsumexp",
+      "softmax",
+      "log_softmax",
+      "unsqueeze",
+      "squeeze_dim",
+    ]);
+    const d = op === "unsqueeze" && dim >= 0 ? dim + 1 : dim;
+    g.step(op, [g.leaf(shape)], { dim: d, keepdim: false }, []);
+  },
+  (g) => {
+    const a = [g.int(1, 3), g.int(2, 4)];
+    const b = [g.int(1, 3), a[1] === 4 ? 3 : a[1] + 1];
+    if (g.chance(0.5)) g.step("cat", [g.leaf(a), g.leaf(b)], { dim: 0 }, []);
+    else g.step("stack", [g.leaf(a), g.leaf(b)], { dim: g.int(0, 2) }, []);
+  },
+  (g) => {
+    g.step("t", [g.leaf([g.int(1, 3), g.int(1, 3), g.int(1, 3)])], {}, []);
+  },
+  (g) => {
+    const [n, c] = [g.int(1, 3), g.int(2, 4)];
+    const data = Array.from({ length: n }, () => g.int(0, c - 1));
+    data[g.int(0, n - 1)] = g.chance(0.5) ? c + g.int(0, 2) : -1 - g.int(0, 1);
+    const target = g.leaf([n], { dtype: "int64", requiresGrad: false, data });
+    g.step("cross_entropy", [g.leaf([n, c]), target], {}, []);
+  },
+];
+
+/** Every tenth program is one whose last op fails in PyTorch. */
 export function generateProgram(id: number, seed: number): Program {
   const rand = rng(seed);
   const g = new Generator(rand, 16);
+  if (id % 10 === 9) {
+    g.pick(FAILING)(g);
+    const output = g.steps[g.steps.length - 1].out;
+    return { id, leaves: g.leaves, steps: g.steps, output, outShape: [], upstream: [], transcendental: 0 };
+  }
   // a third of the programs end in a scalar, where the losses and full reductions live
   const outShape = g.chance(0.33) ? [] : g.shape();
   const output = g.node(outShape, g.int(2, 5));

@@ -448,3 +448,16 @@ describe("pow with C's special cases", () => {
     expectValues(b.grad, r.b_grad);
   });
 });
+
+describe("pow with a 0 exponent", () => {
+  it("masks the base's grad to 0, even where the incoming grad is inf or nan", () => {
+    const r = ref.nonfinite.pow_zero_exponent;
+    const a = leaf([0.5, 2, 0]);
+    const b = leaf([0, 0, 0]);
+    const y = a.pow(b);
+    expectValues(y, r.value);
+    y.backward(f32([Infinity, NaN, 1]));
+    expectValues(a.grad, r.a_grad);
+    expectValues(b.grad, r.b_grad);
+  });
+});

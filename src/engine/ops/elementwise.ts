@@ -316,12 +316,18 @@ const runPowTensor = defineOp<Record<string, never>>({
     return mapBinary(a, b, (x, y) => cpow(x, y), dtype === "bool" ? "int64" : dtype);
   },
   backward: (g, { inputs: [a, b], out }, [na, nb]) => [
+    // ATen: where(exponent == 0, 0, grad * exponent * pow(self, exponent - 1)): an inf grad stays out
     na
       ? sumToShape(
           mapBinary(
-            g,
-            mapBinary(a, b, (x, y) => f(y * f(cpow(x, y - 1))), "float32"),
-            (x, y) => x * y,
+            mapBinary(
+              g,
+              mapBinary(a, b, (x, y) => f(y * f(cpow(x, y - 1))), "float32"),
+              (x, y) => x * y,
+              "float32",
+            ),
+            b,
+            (p, y) => (y === 0 ? 0 : p),
             "float32",
           ),
           a.shape,

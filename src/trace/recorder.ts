@@ -205,7 +205,9 @@ export class Recorder {
         const node = this.nodeRef(e.node);
         const tensor = this.ref(e.tensor);
         const incoming = this.snap(e.incoming);
-        const total = this.snap(e.total);
+        const total = this.isFirstGrad(e.total, e.incoming)
+          ? this.newRecord(e.total, null, this.trace.tensors[incoming])
+          : this.snap(e.total);
         this.gradOwner.set(e.total, e.tensor);
         this.push({ kind: "accumulate", node, tensor, incoming, total, ...this.where() });
         return;
@@ -295,7 +297,24 @@ export class Recorder {
     });
   }
 
-  private newRecord(t: Tensor, st: LiveState | null): string {
+  /**
+   * AccumulateGrad's first grad for a leaf is a fresh copy of the incoming grad (PyTorch clones it):
+   * a tensor never seen, never written (version 0), same shape, same values where spot-checked. Its
+   * payload is copied from the incoming record instead of read again (a pass saved per leaf).
+   */
+  private isFirstGrad(total: Tensor, incoming: Tensor): boolean {
+    if (total === incoming || this.live.has(total) || total.version !== 0) return false;
+    if (total.dtype !== incoming.dtype || total.shape.length !== incoming.shape.length) return false;
+    if (total.shape.some((d, i) => d !== incoming.shape[i])) return false;
+    const a = total.values;
+    const b = incoming.values;
+    const n = a.length;
+    for (const i of [0, n >> 1, n - 1]) if (n > 0 && !Object.is(a[i], b[i])) return false;
+    return true;
+  }
+
+  /** A new snapshot of `t`; `copyOf` is a record known to hold the same values. */
+  private newRecord(t: Tensor, st: LiveState | null, copyOf?: TensorRecord): string {
     const tensorId = st ? st.tensorId : this.nextTensorId++;
     const snapshot = st ? st.snapshots : 0;
     const id = tensorRecordId(tensorId, snapshot);
@@ -307,8 +326,8 @@ export class Recorder {
       version: t.version,
       shape: [...t.shape],
       dtype: t.dtype,
-      data: encodeData(values, this.sizeCap),
-      summary: summarize(values),
+      data: copyOf ? copyOf.data && [...copyOf.data] : encodeData(values, this.sizeCap),
+      summary: copyOf ? { ...copyOf.summary } : summarize(values),
       requires_grad: t.requiresGrad,
       is_leaf: t.isLeaf,
       grad_fn: t.gradFn ? t.gradFn.name : null,

@@ -63,24 +63,62 @@ interface Pass {
   pos: number;
 }
 
-/** The all-finite pass over float32 data: its own copy so the JIT sees one array type (20% faster). */
+/**
+ * The all-finite pass over float32 data, its own copy so the JIT sees one array type. Signs come
+ * from the sign bit (branch-free: random signs would mispredict), two elements per turn with two
+ * accumulators each: about the cost of one elementwise op.
+ */
 function passF32(values: Float32Array): Pass {
-  let sum = 0;
-  let sq = 0;
+  const bits = new Int32Array(values.buffer, values.byteOffset, values.length);
+  const n = values.length;
+  let s0 = 0;
+  let s1 = 0;
+  let q0 = 0;
+  let q1 = 0;
   let mn = Infinity;
   let mx = -Infinity;
-  let neg = 0;
-  let pos = 0;
-  for (let i = 0; i < values.length; i++) {
+  let sign = 0;
+  let zero = 0;
+  let negZero = 0;
+  const even = n & ~1;
+  for (let i = 0; i < even; i += 2) {
     const v = values[i];
-    sum += v;
-    sq += v * v;
+    const w = values[i + 1];
+    s0 += v;
+    s1 += w;
+    q0 += v * v;
+    q1 += w * w;
     if (v < mn) mn = v;
     if (v > mx) mx = v;
-    if (v < 0) neg++;
-    else if (v > 0) pos++;
+    if (w < mn) mn = w;
+    if (w > mx) mx = w;
+    const a = bits[i] >>> 31;
+    const b = bits[i + 1] >>> 31;
+    sign += a + b;
+    if (v === 0) {
+      zero++;
+      negZero += a;
+    }
+    if (w === 0) {
+      zero++;
+      negZero += b;
+    }
   }
-  return { sum, sq, mn, mx, neg, pos };
+  if (even < n) {
+    const v = values[even];
+    s0 += v;
+    q0 += v * v;
+    if (v < mn) mn = v;
+    if (v > mx) mx = v;
+    const a = bits[even] >>> 31;
+    sign += a;
+    if (v === 0) {
+      zero++;
+      negZero += a;
+    }
+  }
+  const neg = sign - negZero;
+  return { sum: s0 + s1, sq: q0 + q1, mn, mx, neg, pos: n - neg - zero };
 }
 
 function passAny(values: ArrayLike<number>): Pass {

@@ -149,6 +149,29 @@ describe("recorder snapshots in-place changes", () => {
     expect(values(trace, zero.target)).toEqual([12]);
   });
 
+  it("records the sum when backward accumulates into a .grad the program assigned", () => {
+    const { trace } = record(() => {
+      const x = ops.tensor(2, { dtype: "float32", requiresGrad: true });
+      x.grad = new Tensor(Float32Array.of(10), [], "float32");
+      ops.mul(x, x).backward();
+      ops.mul(x, 3).backward();
+    });
+    // x.grad: 10 + 2x = 14, then 14 + 3 = 17; a first grad is a copy of the incoming one
+    expect(
+      ofKind(trace, "accumulate").map((e) => [values(trace, e.incoming), values(trace, e.total)]),
+    ).toEqual([
+      [[4], [14]],
+      [[3], [17]],
+    ]);
+    const fresh = record(() => {
+      const x = ops.tensor(2, { dtype: "float32", requiresGrad: true });
+      ops.mul(x, x).backward();
+    }).trace;
+    const acc = ofKind(fresh, "accumulate")[0];
+    expect(acc.total).not.toBe(acc.incoming);
+    expect(values(fresh, acc.total)).toEqual([4]);
+  });
+
   it("records an update under no_grad as an in-place op on the leaf, with a new snapshot", () => {
     const { trace, result } = record((r) => trainLoop(r, 2));
     const subs = ofKind(trace, "inplace").filter((e) => e.op === "sub_");

@@ -12,7 +12,9 @@
  *
  * The graph only grows: a node or edge, once there, stays. So the whole run is laid out once
  * (graphFull), and a step only reveals a prefix of it and changes grads (stateAt), which replays a
- * precomputed list of changes instead of rebuilding anything. graphAt combines both.
+ * precomputed list of changes instead of rebuilding anything. graphAt combines both. The index
+ * behind them is built once per trace object (again if events were appended since): treat a trace
+ * handed to these functions as read-only.
  *
  * Long edges make layered layout slow (DESIGN.md), so a tensor used in a later iteration than the one
  * it appeared in, or again far deeper in the graph than where it sits, is drawn as a proxy stub at the
@@ -178,6 +180,8 @@ interface ViewIndex {
 }
 
 interface TraceIndex {
+  /** What the index was built from: a trace still being recorded grows, and is indexed again. */
+  events: number;
   iterAt: number[];
   views: Map<string, ViewIndex>;
 }
@@ -186,10 +190,10 @@ const INDEX = new WeakMap<Trace, TraceIndex>();
 
 function indexOf(trace: Trace): TraceIndex {
   let idx = INDEX.get(trace);
-  if (!idx) {
+  if (!idx || idx.events !== trace.events.length) {
     const iterAt: number[] = new Array(trace.events.length);
     for (const it of iterations(trace)) for (let k = it.start; k <= it.end; k++) iterAt[k] = it.index;
-    idx = { iterAt, views: new Map() };
+    idx = { events: trace.events.length, iterAt, views: new Map() };
     INDEX.set(trace, idx);
   }
   return idx;

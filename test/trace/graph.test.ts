@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as ops from "../../src/engine/ops/index.ts";
-import { record } from "../../src/trace/recorder.ts";
+import { record, Recorder } from "../../src/trace/recorder.ts";
 import { graphAt, graphFull, type Graph, iterationOf, iterations, stateAt } from "../../src/trace/graph.ts";
 import type { Trace } from "../../src/trace/schema.ts";
 import { tensorValues } from "../../src/trace/values.ts";
@@ -351,5 +351,19 @@ describe("in-place ops in the graph", () => {
     });
     // the graph still stands, up to the backward that failed
     expect(graphFull(trace, "autograd").nodes.length).toBeGreaterThan(0);
+  });
+});
+
+describe("edge cases", () => {
+  it("an empty run has an empty graph, and a trace still recording is indexed again as it grows", () => {
+    const rec = new Recorder().start();
+    expect(graphFull(rec.trace, "values").nodes).toEqual([]);
+    expect(stateAt(rec.trace, 0).step).toBe(-1);
+    ops.exp(ops.tensor(1.5));
+    expect(graphFull(rec.trace, "values").nodes.map((n) => n.kind)).toEqual(["constant", "op", "tensor"]);
+    ops.neg(ops.tensor(2.5));
+    rec.stop();
+    expect(graphFull(rec.trace, "values").nodes).toHaveLength(6);
+    expect(iterations(rec.trace)).toEqual([{ index: 0, start: 0, end: 3, backward: null }]);
   });
 });

@@ -316,30 +316,34 @@ describe("recorder payloads", () => {
     });
   });
 
-  it("costs little above the size cap: recording a 1e6-element op chain", () => {
+  it("costs little above the size cap: one summary pass per new tensor, no copy", () => {
+    const n = 1_000_000;
     const a = new Tensor(
-      Float32Array.from({ length: 1_000_000 }, (_, i) => Math.sin(i)),
-      [1000, 1000],
+      Float32Array.from({ length: n }, (_, i) => Math.sin(i)),
+      [n],
       "float32",
     );
-    const chain = () => ops.mul(ops.add(ops.mul(a, a), 1), a);
-    const time = (fn: () => void) => {
-      const runs: number[] = [];
-      for (let i = 0; i < 9; i++) {
-        const t0 = performance.now();
-        fn();
-        runs.push(performance.now() - t0);
-      }
-      return runs.sort((x, y) => x - y)[4];
-    };
-    chain();
-    record(chain);
-    const plain = time(chain);
-    const recorded = time(() => record(chain));
-    console.log(
-      `recording overhead, 3 ops on 1e6 elements: ${plain.toFixed(2)} ms → ${recorded.toFixed(2)} ms`,
+    const chain = () => ops.tanh(ops.mul(ops.add(ops.mul(a, a), 1), a));
+    const plain: number[] = [];
+    const recorded: number[] = [];
+    const rec = new Recorder();
+    for (let i = 0; i < 15; i++) {
+      let t0 = performance.now();
+      chain();
+      plain.push(performance.now() - t0);
+      rec.start();
+      t0 = performance.now();
+      chain();
+      recorded.push(performance.now() - t0);
+      rec.stop();
+    }
+    const median = (xs: number[]) => xs.slice(3).sort((x, y) => x - y)[6];
+    const [p, r] = [median(plain), median(recorded)];
+    console.log(`recording overhead, 4 ops on 1e6 elements: ${p.toFixed(2)} ms → ${r.toFixed(2)} ms`);
+    expect(Object.values(rec.trace.tensors).every((t) => t.data === null || t.summary.numel <= 4096)).toBe(
+      true,
     );
-    // the target is 25% (measured by npm run bench); a loose bound here keeps shared CI machines quiet
-    expect(recorded / plain).toBeLessThan(1.6);
+    // the target is 25% (npm run bench measures it); a loose bound keeps a busy CI machine quiet
+    expect(r / p).toBeLessThan(2);
   });
 });

@@ -143,10 +143,14 @@ export function toElk(lg: LayoutGraph, sizes: Record<string, Size>, opts: ElkAda
           id: n.id,
           children: [],
           edges: [],
+          // with INCLUDE_CHILDREN ELK ignores a compound's minimum size but not its labels: the label
+          // (drawn by render, not by ELK) keeps the box as wide as the scope's name
+          labels: [{ text: "", width: size.w - 2 * BOX.scopePad, height: BOX.scopeHeader - 4 }],
           layoutOptions: {
             "elk.padding": `[top=${BOX.scopeHeader + 4},left=${BOX.scopePad},bottom=${BOX.scopePad},right=${BOX.scopePad}]`,
-            "elk.nodeSize.constraints": "MINIMUM_SIZE",
+            "elk.nodeSize.constraints": "[MINIMUM_SIZE, NODE_LABELS]",
             "elk.nodeSize.minimum": `(${size.w}, ${size.h})`,
+            "elk.nodeLabels.placement": "[H_LEFT, V_TOP, INSIDE]",
           },
         }
       : { id: n.id, width: size.w, height: size.h };

@@ -13,7 +13,7 @@ export const MONO_STACK =
 
 export type FontFace = "sans" | "sans-bold" | "mono";
 
-const MONO_ADVANCE = 602;
+const MONO_ADVANCE = 603;
 /** Characters outside the table: CJK and emoji are about 1 em; anything else, a wide Latin letter. */
 const WIDE_ADVANCE = 1000;
 const OTHER_ADVANCE = 800;

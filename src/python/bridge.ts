@@ -18,6 +18,7 @@ import { DEFAULT_SEED } from "../engine/random.ts";
 import { MSG, TorchError } from "../engine/errors.ts";
 import { silently } from "../engine/events.ts";
 import { reprTensor } from "../engine/repr.ts";
+import { toDtype, unbind, where } from "./extra-ops.ts";
 
 /** What the shim tells the trace recorder (src/trace/recorder.ts implements it). */
 export interface TraceHooks {
@@ -77,8 +78,24 @@ function rootGrads(roots: Tensor[], grads: (Tensor | undefined)[]): Tensor[] {
 
 export type Bridge = ReturnType<typeof createBridge>;
 
-export function createBridge() {
+/**
+ * `heap` is Pyodide's wasm memory as 32-bit words: the shim keeps the program's current line in a
+ * cell of it (see torch/_C.py), read here without a call from Python per line.
+ */
+export function createBridge(heap: () => Int32Array) {
   let hooks: TraceHooks | null = null;
+  let lineCell = -1;
+  let lastLine: number | null = null;
+  /** Tells the recorder the line now running, when it changed since it was last told. */
+  const syncLine = () => {
+    if (!hooks || lineCell < 0) return;
+    const v = heap()[lineCell];
+    const line = v > 0 ? v : null;
+    if (line !== lastLine) {
+      lastLine = line;
+      hooks.setSource(line);
+    }
+  };
   /** Forward tracebacks of grad_fn nodes, kept while anomaly mode is on (torch.autograd.detect_anomaly). */
   let stacks = new WeakMap<Node, string>();
 
@@ -88,8 +105,15 @@ export function createBridge() {
 
     setHooks(h: TraceHooks | null): void {
       hooks = h;
+      lastLine = null;
       stacks = new WeakMap();
     },
+    /** The byte address of the shim's line cell in wasm memory. */
+    setLineCell(address: number): void {
+      lineCell = address >> 2;
+    },
+    /** Runs before the recorder sees each engine event (a listener registered ahead of it). */
+    syncLine,
 
     // ---- Python numbers and binary ops ----
     scalar,
@@ -216,11 +240,67 @@ export function createBridge() {
       for (let i = 0; i < dst.length; i++) dst[i] = castValue(t.dtype, src.values[i]);
     },
 
+    // ---- ops the engine does not export (src/python/extra-ops.ts) ----
+    toDtype,
+    unbind,
+    where(c: Tensor, x: Tensor | number, kx: number, y: Tensor | number, ky: number): Tensor {
+      return where(c, operand(x, kx), operand(y, ky));
+    },
+
+    /** `t.std(dim, correction=c, keepdim)` / `t.var(...)`. */
+    varStd(
+      name: "std" | "variance",
+      a: Tensor,
+      dim: ops.DimArg,
+      correction: number,
+      keepdim: boolean,
+    ): Tensor {
+      return ops[name](a, dim, { correction }, keepdim);
+    },
+
+    nllLoss(
+      input: Tensor,
+      target: Tensor,
+      weight: Tensor | undefined,
+      ignoreIndex: number,
+      reduction: ops.Reduction,
+    ): Tensor {
+      return ops.nllLoss(input, target, { weight: weight ?? null, ignoreIndex, reduction });
+    },
+    crossEntropy(
+      input: Tensor,
+      target: Tensor,
+      weight: Tensor | undefined,
+      ignoreIndex: number,
+      reduction: ops.Reduction,
+      labelSmoothing: number,
+    ): Tensor {
+      return ops.crossEntropy(input, target, {
+        weight: weight ?? null,
+        ignoreIndex,
+        reduction,
+        labelSmoothing,
+      });
+    },
+
+    // ---- indexing: the shim builds the engine's IndexSpec list ----
+    slice(start: number | undefined, stop: number | undefined, step: number | undefined): ops.SliceSpec {
+      return { start: start ?? null, stop: stop ?? null, step: step ?? null };
+    },
+    /** JS null (Python's None in an index); Python holds it as `jsnull`. */
+    none(): null {
+      return null;
+    },
+
     // ---- in-place ops ----
     /** `a.add_(b)` and friends; `alpha` for add/sub. */
     inplaceBin(t: Tensor, name: string, b: Tensor | number, kind: number, alpha: number | undefined): void {
       const attrs = name === "add" || name === "sub" ? { alpha: alpha ?? 1 } : {};
       ops.inplace(t, name, [operand(b, kind)], attrs);
+    },
+    /** `t.relu_()` and friends: a registered unary op written in place. */
+    inplaceUnary(t: Tensor, name: string): void {
+      ops.inplace(t, name, [], {});
     },
     zero_(t: Tensor): void {
       t.zero_();
@@ -273,6 +353,7 @@ export function createBridge() {
         throw new TorchError("RuntimeError", `assigned grad has data of a different size`);
       }
       t.grad = g ?? null;
+      syncLine();
       hooks?.gradAssigned(t);
     },
     gradFn(t: Tensor): Node | undefined {
@@ -324,9 +405,6 @@ export function createBridge() {
     },
 
     // ---- trace hooks (no-ops when not recording) ----
-    setSource(line: number | undefined): void {
-      hooks?.setSource(line ?? null);
-    },
     pushScope(name: string): void {
       hooks?.pushScope(name);
     },
@@ -336,8 +414,10 @@ export function createBridge() {
     /** Names a tensor after a program variable, unless it has a name already (the first name wins). */
     label(t: Tensor, name: string): void {
       if (t.label !== null) return;
-      if (hooks) hooks.labelTensor(t, name);
-      else t.label = name;
+      if (hooks) {
+        syncLine();
+        hooks.labelTensor(t, name);
+      } else t.label = name;
     },
     /** Names a module's parameter (`fc1.weight`), replacing the shorter name it had. */
     relabel(t: Tensor, name: string): void {
@@ -345,9 +425,11 @@ export function createBridge() {
       else t.label = name;
     },
     recordWarning(category: string, message: string): void {
+      syncLine();
       hooks?.recordWarning(category, message);
     },
     recordError(pyType: string, message: string): void {
+      syncLine();
       hooks?.recordError(pyType, message);
     },
   };

@@ -6,6 +6,7 @@
  * sources come from the caller (node.ts reads them from disk, browser.ts bundles them with Vite).
  */
 import { loadPyodide, type PyodideInterface } from "pyodide";
+import { addListener } from "../engine/events.ts";
 import { Recorder, type RecorderOptions } from "../trace/recorder.ts";
 import type { Trace } from "../trace/schema.ts";
 import { type Bridge, createBridge } from "./bridge.ts";
@@ -95,7 +96,9 @@ export class PythonRuntime {
   static async load(opts: LoadOptions): Promise<PythonRuntime> {
     const pyodide = await loadPyodide({ indexURL: opts.indexURL, fullStdLib: false });
     installSources(pyodide, opts.sources);
-    const bridge = createBridge();
+    // Pyodide's internal module: its HEAP32 view is replaced when wasm memory grows, so read it each time
+    const module = (pyodide as unknown as { _module: { HEAP32: Int32Array } })._module;
+    const bridge = createBridge(() => module.HEAP32);
     pyodide.registerJsModule(BRIDGE_MODULE, bridge);
     pyodide.runPython(`import sys; sys.path.insert(0, ${JSON.stringify(SHIM_DIR)})`);
     return new PythonRuntime(pyodide, bridge);
@@ -106,20 +109,27 @@ export class PythonRuntime {
     const filename = opts.filename ?? "prog.py";
     const recOpts = typeof opts.trace === "object" ? opts.trace : {};
     const recorder =
-      opts.trace === false
-        ? null
-        : new Recorder({ program: { language: "python", source }, ...recOpts }).start();
+      opts.trace === false ? null : new Recorder({ program: { language: "python", source }, ...recOpts });
+    // ahead of the recorder's own listener: each event gets the line that made it
+    const unlisten = recorder ? addListener(this.bridge.syncLine) : null;
+    recorder?.start();
     this.out = newStream(opts.onStdout);
     this.err = newStream(opts.onStderr);
     this.bridge.setHooks(recorder);
     const t0 = performance.now();
     let res: unknown[];
     try {
-      const proxy = this.runner.run(source, filename, opts.timeoutMs ? opts.timeoutMs / 1000 : undefined);
+      const proxy = this.runner.run(
+        source,
+        filename,
+        opts.timeoutMs ? opts.timeoutMs / 1000 : undefined,
+        recorder !== null,
+      );
       res = proxy.toJs();
       proxy.destroy();
     } finally {
       this.bridge.setHooks(null);
+      unlisten?.();
     }
     const elapsedMs = performance.now() - t0;
     const trace = recorder ? recorder.stop() : null;

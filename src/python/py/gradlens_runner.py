@@ -44,7 +44,7 @@ def _format(e):
     return "".join(te.format())
 
 
-def run(source, filename, timeout):
+def run(source, filename, timeout, record):
     """Returns (exception type or None, message, traceback text, exit code)."""
     _reset()
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
@@ -61,12 +61,13 @@ def run(source, filename, timeout):
             tb = "".join(traceback.format_exception_only(type(e), e))
             sys.stderr.write(tb)
             return (type(e).__name__, str(e), tb, 1)
-        _C.start(code, filename, timeout)
+        _C.start(code, filename, timeout, record)
         try:
             exec(code, main.__dict__)
         finally:
             _C.stop()
-            _C.scan(main.__dict__)
+            if record:
+                _C.scan(main.__dict__)
     except SystemExit as e:
         code = e.code
         if code is None:

@@ -5,6 +5,7 @@ PyTorch's own text) come back as JsException and are raised again as the Python 
 raises. The tracer watches only the user's code (sys.monitoring local events): the current line for
 every op, variable names for tensors, and user functions as scopes.
 """
+import array
 import builtins
 import sys
 import time
@@ -51,11 +52,11 @@ def convert(e):
     return cls(e.message)
 
 
-def fn(name):
+def fn(name, what=None):
     """The engine op `name`, or a function raising NotImplementedError when the engine lacks it."""
     f = getattr(ops, name, None)
     if f is None:
-        label = name
+        label = what or name
 
         def missing(*args, **kwargs):
             raise unsupported(label)
@@ -72,25 +73,29 @@ _M = sys.monitoring
 _EV = _M.events
 CO_OPTIMIZED = 0x1
 
+# The program line running now, in a cell of wasm memory the JS side reads when the engine emits an
+# event: setting it costs no call into JS (most lines run no op).
+LINE = array.array("i", [0])
+E.setLineCell(LINE.buffer_info()[0])
+
+_set_line_cell = None
+_label = E.label
+_push_scope = E.pushScope
+_pop_scope = E.popScope
+
 user_file = None  # the program's file name
 user_codes = set()  # the code objects of the program (and its nested functions)
-line = None  # the program line running now
-sent = None  # the line the recorder was last told
+recording = False  # a trace is being recorded: lines, labels and scopes are wanted
 made = 0  # tensors wrapped so far (a variable scan is needed only when it moved)
 scanned = -1
 line_stack = []
 scope_stack = []
 deadline = None
+timeout_s = None
 ticks = 0
 anomaly = False  # mirrors the engine's anomaly mode (forward tracebacks are kept only then)
 tensor_class = None  # set by torch._tensor
 module_class = None  # set by torch.nn
-
-
-def sync_line():
-    global sent
-    sent = line
-    E.setSource(line)
 
 
 class ProgramTimeout(KeyboardInterrupt):
@@ -101,17 +106,27 @@ ProgramTimeout.__name__ = ProgramTimeout.__qualname__ = "KeyboardInterrupt"
 ProgramTimeout.__module__ = "builtins"
 
 
-def _on_line(code, lineno):
-    global line, scanned, ticks
-    line = lineno
-    if made != scanned:
-        scanned = made
-        scan(sys._getframe(1).f_locals)
+def _check_deadline():
+    global ticks
     ticks += 1
     if ticks >= 256:
         ticks = 0
         if deadline is not None and time.monotonic() > deadline:
             raise ProgramTimeout(f"gradlens stopped the program: it ran longer than {timeout_s:g} s")
+
+
+def _on_line(code, lineno):
+    global scanned
+    LINE[0] = lineno
+    if made != scanned:
+        scanned = made
+        scan(sys._getframe(1).f_locals)
+    if deadline is not None:
+        _check_deadline()
+
+
+def _on_line_timeout_only(code, lineno):
+    _check_deadline()
 
 
 def _scoped(code):
@@ -120,22 +135,22 @@ def _scoped(code):
 
 
 def _on_start(code, offset):
-    line_stack.append(line)
+    line_stack.append(LINE[0])
     s = _scoped(code)
     scope_stack.append(s)
     if s:
-        E.pushScope(code.co_name)
+        _push_scope(code.co_name)
 
 
 def _on_return(code, offset, value):
-    global line, scanned
+    global scanned
     if made != scanned:
         scanned = made
         scan(sys._getframe(1).f_locals)
     if line_stack:
-        line = line_stack.pop()
+        LINE[0] = line_stack.pop()
     if scope_stack and scope_stack.pop():
-        E.popScope()
+        _pop_scope()
 
 
 def _on_unwind(code, offset, exc):
@@ -151,9 +166,19 @@ def scan(names):
         if isinstance(v, T):
             if not v._lab and name[0] != "_":
                 v._lab = True
-                E.label(v._t, name)
+                _label(v._t, name)
         elif Mod is not None and isinstance(v, Mod) and v._gl_name is None and name[0] != "_" and name != "self":
             object.__setattr__(v, "_gl_name", name)
+
+
+def push_scope(name):
+    if recording:
+        _push_scope(name)
+
+
+def pop_scope():
+    if recording:
+        _pop_scope()
 
 
 def _codes(code):
@@ -163,46 +188,52 @@ def _codes(code):
             yield from _codes(c)
 
 
-timeout_s = None
-
-
-def start(code, filename, timeout):
+def start(code, filename, timeout, record):
     """Starts watching the program `code` (compiled from `filename`)."""
-    global user_file, line, sent, made, scanned, deadline, ticks, timeout_s
+    global user_file, made, scanned, deadline, ticks, timeout_s, recording
     user_file = filename
-    line = sent = None
+    recording = bool(record)
+    LINE[0] = 0
     made, scanned, ticks = 0, -1, 0
     line_stack.clear()
     scope_stack.clear()
+    user_codes.clear()
     timeout_s = timeout
     deadline = None if timeout is None else time.monotonic() + timeout
-    if _M.get_tool(TOOL) is None:
-        _M.use_tool_id(TOOL, "gradlens")
-    _M.register_callback(TOOL, _EV.LINE, _on_line)
-    _M.register_callback(TOOL, _EV.PY_START, _on_start)
-    _M.register_callback(TOOL, _EV.PY_RESUME, _on_start)
-    _M.register_callback(TOOL, _EV.PY_RETURN, _on_return)
-    _M.register_callback(TOOL, _EV.PY_YIELD, _on_return)
-    _M.register_callback(TOOL, _EV.PY_UNWIND, _on_unwind)
-    user_codes.clear()
-    local = _EV.LINE | _EV.PY_START | _EV.PY_RESUME | _EV.PY_RETURN | _EV.PY_YIELD
     for c in _codes(code):
         user_codes.add(c)
+    if not recording and deadline is None:
+        return
+    if _M.get_tool(TOOL) is None:
+        _M.use_tool_id(TOOL, "gradlens")
+    if recording:
+        _M.register_callback(TOOL, _EV.LINE, _on_line)
+        _M.register_callback(TOOL, _EV.PY_START, _on_start)
+        _M.register_callback(TOOL, _EV.PY_RESUME, _on_start)
+        _M.register_callback(TOOL, _EV.PY_RETURN, _on_return)
+        _M.register_callback(TOOL, _EV.PY_YIELD, _on_return)
+        _M.register_callback(TOOL, _EV.PY_UNWIND, _on_unwind)
+        local = _EV.LINE | _EV.PY_START | _EV.PY_RESUME | _EV.PY_RETURN | _EV.PY_YIELD
+        _M.set_events(TOOL, _EV.PY_UNWIND)
+    else:
+        _M.register_callback(TOOL, _EV.LINE, _on_line_timeout_only)
+        local = _EV.LINE
+    for c in user_codes:
         _M.set_local_events(TOOL, c, local)
-    _M.set_events(TOOL, _EV.PY_UNWIND)
 
 
 def stop():
-    if _M.get_tool(TOOL) is None:
-        return
-    _M.set_events(TOOL, 0)
-    for c in user_codes:
-        _M.set_local_events(TOOL, c, 0)
-    _M.free_tool_id(TOOL)
+    global recording
+    if _M.get_tool(TOOL) is not None:
+        _M.set_events(TOOL, 0)
+        for c in user_codes:
+            _M.set_local_events(TOOL, c, 0)
+        _M.free_tool_id(TOOL)
     while scope_stack:
         if scope_stack.pop():
-            E.popScope()
+            _pop_scope()
     line_stack.clear()
+    LINE[0] = 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -231,7 +262,7 @@ def warn(message, category=UserWarning, record=True):
             module=g.get("__name__"),
             registry=g.setdefault("__warningregistry__", {}),
         )
-    if record:
+    if record and recording:
         E.recordWarning(category.__name__, str(message))
 
 

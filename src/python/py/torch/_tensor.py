@@ -132,8 +132,6 @@ def wrap(r):
 
 def op(f, *args):
     """Runs engine function `f` and wraps the tensor it returns."""
-    if _C.line != _C.sent:
-        _C.sync_line()
     try:
         r = f(*args)
     except JsException as e:
@@ -150,8 +148,6 @@ def op(f, *args):
 
 def call(f, *args):
     """Runs engine function `f` and returns what it returns (no wrapping)."""
-    if _C.line != _C.sent:
-        _C.sync_line()
     try:
         return f(*args)
     except JsException as e:
@@ -242,11 +238,11 @@ def dims_arg(dim):
 _ops = {}
 
 
-def O(name):
-    """The engine op `name` (looked up once)."""
+def O(name, what=None):
+    """The engine op `name` (looked up once); `what` names it for the error when the engine lacks it."""
     f = _ops.get(name)
     if f is None:
-        f = _ops[name] = fn(name)
+        f = _ops[name] = fn(name, what)
     return f
 
 
@@ -314,13 +310,21 @@ class Node:
         raise unsupported("calling a grad_fn directly")
 
 
+_node_classes = {}
+
+
 def node(n):
+    """The Python grad_fn object of engine node `n`: one per node, of a class named after it."""
     key = n.id
     w = _nodes.get(key)
     if w is None:
-        w = _new_object(Node)
+        name = n.name
+        cls = _node_classes.get(name)
+        if cls is None:
+            cls = _node_classes[name] = type(name, (Node,), {"__slots__": ()})
+        w = _new_object(cls)
         w._n = n
-        w._name = n.name
+        w._name = name
         _nodes[key] = w
     return w
 
@@ -373,7 +377,6 @@ _unary_names = {
     "round": "round",
     "trunc": "trunc",
     "frac": "frac",
-    "erf": "erf",
     "clone": "clone",
     "t": "t",
     "logical_not": "logicalNot",
@@ -490,7 +493,7 @@ class Tensor:
         check_device(kwargs.get("device"))
         if target is None or target is self.dtype:
             return self
-        return op(O("toDtype"), self._t, js_dtype(target))
+        return op(E.toDtype, self._t, js_dtype(target))
 
     def cpu(self):
         return self
@@ -604,8 +607,6 @@ class Tensor:
     # ---- text ----
     def __repr__(self):
         return call(_repr, self._t)
-
-    __str__ = __repr__
 
     def __format__(self, spec):
         # PyTorch formats a 0-dim tensor as its Python number, whatever the spec
@@ -739,13 +740,13 @@ class Tensor:
         return NotImplemented
 
     def __floordiv__(self, other):
-        return binop(O("floorDivide"), self, other)
+        return binop(O("floorDivide", "floor division (//) of tensors"), self, other)
 
     def __rfloordiv__(self, other):
         raise unsupported("number // Tensor")
 
     def __mod__(self, other):
-        return binop(O("remainder"), self, other)
+        return binop(O("remainder", "the remainder (%) of tensors"), self, other)
 
     def __neg__(self):
         return op(_neg, self._t)
@@ -757,16 +758,16 @@ class Tensor:
         return op(_abs, self._t)
 
     def __invert__(self):
-        return op(O("logicalNot"), self._t)
+        return op(O("logicalNot", "~ (logical_not) of tensors"), self._t)
 
     def __and__(self, other):
-        return binop(O("logicalAnd"), self, other)
+        return binop(O("logicalAnd", "& (logical_and) of tensors"), self, other)
 
     def __or__(self, other):
-        return binop(O("logicalOr"), self, other)
+        return binop(O("logicalOr", "| (logical_or) of tensors"), self, other)
 
     def __xor__(self, other):
-        return binop(O("logicalXor"), self, other)
+        return binop(O("logicalXor", "^ (logical_xor) of tensors"), self, other)
 
     __rand__ = __and__
     __ror__ = __or__
@@ -889,6 +890,34 @@ class Tensor:
     def pow_(self, exponent):
         raise unsupported("Tensor.pow_")
 
+    def relu_(self):
+        call(E.inplaceUnary, self._t, "relu")
+        return self
+
+    def sigmoid_(self):
+        call(E.inplaceUnary, self._t, "sigmoid")
+        return self
+
+    def tanh_(self):
+        call(E.inplaceUnary, self._t, "tanh")
+        return self
+
+    def exp_(self):
+        call(E.inplaceUnary, self._t, "exp")
+        return self
+
+    def neg_(self):
+        call(E.inplaceUnary, self._t, "neg")
+        return self
+
+    def abs_(self):
+        call(E.inplaceUnary, self._t, "abs")
+        return self
+
+    def sqrt_(self):
+        call(E.inplaceUnary, self._t, "sqrt")
+        return self
+
     # ---- in place ----
     def add_(self, other, *, alpha=1):
         return inplace(self, "add", other, alpha)
@@ -944,7 +973,7 @@ class Tensor:
         if dim is None:
             return op(O(name), self._t)
         r = call(O(name + "Dim"), self._t, dim, keepdim)
-        return rt(wrap(r[0]), wrap(r[1]))
+        return rt(wrap(r.values), wrap(r.indices))
 
     def max(self, dim=None, keepdim=False):
         return self._extremum("max", ReturnMax, dim, keepdim)
@@ -970,12 +999,12 @@ class Tensor:
     def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
         if correction is None:
             correction = 1 if unbiased else 0
-        return op(O("std"), self._t, dims_arg(dim), correction, keepdim)
+        return op(E.varStd, "std", self._t, dims_arg(dim), correction, keepdim)
 
     def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
         if correction is None:
             correction = 1 if unbiased else 0
-        return op(O("var"), self._t, dims_arg(dim), correction, keepdim)
+        return op(E.varStd, "variance", self._t, dims_arg(dim), correction, keepdim)
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         if p == "fro":
@@ -983,10 +1012,10 @@ class Tensor:
         return op(O("norm"), self._t, p, dims_arg(dim), keepdim)
 
     def all(self, dim=None, keepdim=False):
-        return op(O("all"), self._t, dim, keepdim)
+        return op(O("all"), self._t, dims_arg(dim), keepdim)
 
     def any(self, dim=None, keepdim=False):
-        return op(O("any"), self._t, dim, keepdim)
+        return op(O("any"), self._t, dims_arg(dim), keepdim)
 
     # ---- shape ----
     @property
@@ -1023,7 +1052,7 @@ class Tensor:
         return op(O("flatten"), self._t, start_dim, end_dim)
 
     def squeeze(self, dim=None):
-        return op(O("squeeze"), self._t, dim)
+        return op(O("squeeze"), self._t, dims_arg(dim))
 
     def unsqueeze(self, dim):
         return op(O("unsqueeze"), self._t, dim)
@@ -1038,12 +1067,12 @@ class Tensor:
         return op(O("repeat"), self._t, shape_args(sizes, "repeat"))
 
     def unbind(self, dim=0):
-        rs = call(O("unbind"), self._t, dim)
+        rs = call(E.unbind, self._t, dim)
         return tuple(wrap(r) for r in rs)
 
     def split(self, split_size, dim=0):
         if not isinstance(split_size, _py_int):
-            raise unsupported("Tensor.split with a list of sizes")
+            split_size = js_list(split_size)
         rs = call(O("split"), self._t, split_size, dim)
         return tuple(wrap(r) for r in rs)
 
@@ -1052,19 +1081,17 @@ class Tensor:
         return tuple(wrap(r) for r in rs)
 
     def __getitem__(self, key):
-        return op(O("index"), self._t, index_spec(key))
+        return op(_index, self._t, index_spec(key))
 
     def __setitem__(self, key, value):
         if isinstance(value, Tensor):
-            call(E.indexPut, self._t, index_spec(key), value._t, 0)
-        else:
-            k = kind_of(value)
-            if k is None:
-                raise TypeError(f"can't assign a {type(value).__name__} to a {self.type()}")
-            call(E.indexPut, self._t, index_spec(key), value, k)
+            value = value._t
+        elif kind_of(value) is None:
+            raise TypeError(f"can't assign a {type(value).__name__} to a {self.type()}")
+        call(_index_put, self._t, index_spec(key), value)
 
     def masked_fill(self, mask, value):
-        return op(O("maskedFill"), self._t, as_tensor_arg(mask, "masked_fill")._t, value)
+        return op(O("maskedFill", "Tensor.masked_fill"), self._t, as_tensor_arg(mask, "masked_fill")._t, value)
 
     def where(self, condition, other):
         from . import _functions
@@ -1072,7 +1099,7 @@ class Tensor:
         return _functions.where(condition, self, other)
 
     def gather(self, dim, index):
-        return op(O("gather"), self._t, dim, index._t)
+        return op(O("gather", "Tensor.gather"), self._t, dim, index._t)
 
     # ---- misc ----
     def __deepcopy__(self, memo):
@@ -1110,7 +1137,7 @@ def _unary(name, engine_name):
     def method(self):
         nonlocal f
         if f is None:
-            f = O(engine_name)
+            f = O(engine_name, "torch." + name)
         return op(f, self._t)
 
     method.__name__ = name
@@ -1138,6 +1165,8 @@ _pow = O("pow")
 _neg = O("neg")
 _abs = O("abs")
 _clamp = O("clamp")
+_index = O("index")
+_index_put = O("indexPut_")
 _eq = O("eq")
 _ne = O("ne")
 _lt = O("lt")
@@ -1150,29 +1179,40 @@ _ge = O("ge")
 # Indexing
 
 
+_NONE = E.none()
+_slice = E.slice
+
+
+def _index_int(x):
+    if isinstance(x, Tensor):
+        return x.__index__()
+    return _py_int(x)
+
+
 def index_spec(key):
-    """A Python index (int, slice, None, ..., tensor, list, or a tuple of them) -> the engine's spec."""
+    """A Python index (int, slice, None, ..., bool, tensor, list, or a tuple of them) -> the engine's spec."""
     if not isinstance(key, tuple):
         key = (key,)
     out = []
     for k in key:
         if k is None:
-            out.append(E.spec("none"))
+            out.append(_NONE)
         elif k is Ellipsis:
-            out.append(E.spec("ellipsis"))
-        elif isinstance(k, _py_bool):
-            raise unsupported("indexing with a Python bool")
-        elif isinstance(k, _py_int):
+            out.append("...")
+        elif isinstance(k, (_py_bool, _py_int)):
             out.append(k)
         elif isinstance(k, slice):
+            parts = []
             for part in (k.start, k.stop, k.step):
-                if part is not None and not isinstance(part, _py_int):
-                    if isinstance(part, Tensor) and part.dim() == 0 and part.dtype is int64:
-                        continue
+                if part is None:
+                    parts.append(None)
+                elif isinstance(part, _py_int) or (isinstance(part, Tensor) and part.dim() == 0):
+                    parts.append(_index_int(part))
+                else:
                     raise TypeError("slice indices must be integers or None or have an __index__ method")
-            if k.step is not None and k.step <= 0:
+            if parts[2] is not None and parts[2] <= 0:
                 raise ValueError("step must be greater than zero")
-            out.append(E.slice(_int_or_none(k.start), _int_or_none(k.stop), _int_or_none(k.step)))
+            out.append(_slice(*parts))
         elif isinstance(k, Tensor):
             out.append(k._t)
         elif isinstance(k, (list, range)):

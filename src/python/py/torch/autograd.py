@@ -214,8 +214,6 @@ def _grads_for(outputs, grads):
 
 
 def _run(f, *args):
-    if _C.line != _C.sent:
-        _C.sync_line()
     try:
         return f(*args)
     except JsException as e:

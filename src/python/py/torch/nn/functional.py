@@ -29,12 +29,12 @@ def _opt(t):
 
 def relu(input, inplace=False):
     if inplace:
-        raise unsupported("F.relu(inplace=True)")
+        return relu_(input)
     return _t(input, "relu").relu()
 
 
 def relu_(input):
-    raise unsupported("F.relu_")
+    return _t(input, "relu_").relu_()
 
 
 def sigmoid(input):

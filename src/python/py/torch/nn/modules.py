@@ -141,12 +141,13 @@ class Module:
         )
 
     def __call__(self, *args, **kwargs):
-        name = self._gl_name or type(self).__name__
-        E.pushScope(name)
+        if not _C.recording:
+            return self.forward(*args, **kwargs)
+        _C.push_scope(self._gl_name or type(self).__name__)
         try:
             return self.forward(*args, **kwargs)
         finally:
-            E.popScope()
+            _C.pop_scope()
 
     # ---- traversal ----
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):

@@ -105,13 +105,13 @@ class Optimizer:
 
             with enable_grad():
                 loss = closure()
-        E.pushScope(type(self).__name__ + ".step")
+        _C.push_scope(type(self).__name__ + ".step")
         try:
             with no_grad():
                 for group in self.param_groups:
                     update(group)
         finally:
-            E.popScope()
+            _C.pop_scope()
         return loss
 
 

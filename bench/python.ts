@@ -1,0 +1,112 @@
+/**
+ * Python mode benchmarks: Pyodide's cold start (load + the torch shim), a warm run of the seed
+ * notebooks, and the shim's per-op overhead: the same 1,000-op program through `gradlens run`'s
+ * runtime and through the TS API, with and without recording a trace.
+ */
+import { readFileSync } from "node:fs";
+import * as ops from "../src/engine/ops/index.ts";
+import { Tensor } from "../src/engine/tensor.ts";
+import { pyodideDir, readShimSources } from "../src/python/node.ts";
+import { PythonRuntime } from "../src/python/runtime.ts";
+import { Recorder } from "../src/trace/recorder.ts";
+import { median, type Suite } from "./harness.ts";
+
+let runtime: Promise<PythonRuntime> | null = null;
+let coldMs = 0;
+
+function loadRuntime(): Promise<PythonRuntime> {
+  runtime ??= (async () => {
+    const t0 = performance.now();
+    const rt = await PythonRuntime.load({ indexURL: pyodideDir(), sources: readShimSources() });
+    coldMs = performance.now() - t0;
+    return rt;
+  })();
+  return runtime;
+}
+
+/** 1,000 ops on 4-element tensors that require grad (250 × mul, add a Python float, tanh, sub). */
+const PROGRAM_1000 = `
+import torch
+x = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+w = torch.tensor([0.5, -0.5, 0.25, 1.0], requires_grad=True)
+h = x
+for i in range(250):
+    h = h * w
+    h = h + 0.5
+    h = torch.tanh(h)
+    h = h - x
+`;
+
+function ts1000(): void {
+  const x = ops.tensor([1, 2, 3, 4], { requiresGrad: true, dtype: "float32" });
+  const w = ops.tensor([0.5, -0.5, 0.25, 1], { requiresGrad: true });
+  let h = x;
+  for (let i = 0; i < 250; i++) {
+    h = h.mul(w);
+    h = h.add(Tensor.wrap(0.5, "float32"));
+    h = h.tanh();
+    h = h.sub(x);
+  }
+}
+
+/** Median ms of `n` interleaved samples of each function (the machine's load hits both alike). */
+function interleaved(fns: (() => number)[], n: number): number[] {
+  const samples = fns.map(() => [] as number[]);
+  for (let i = 0; i < n; i++) fns.forEach((fn, k) => samples[k].push(fn()));
+  return samples.map(median);
+}
+
+function timed(fn: () => void): number {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}
+
+export const pythonStart: Suite = {
+  name: "python-start",
+  async run(report) {
+    await loadRuntime();
+    report({ bench: "python cold start (pyodide + torch shim)", unit: "ms", ours: coldMs });
+  },
+};
+
+export const pythonRun: Suite = {
+  name: "python-run",
+  async run(report) {
+    const rt = await loadRuntime();
+    const seed = readFileSync(new URL("../../shared/golden/seed-notebooks.py", import.meta.url), "utf8");
+    for (const trace of [false, true]) {
+      for (let i = 0; i < 3; i++) rt.run(seed, { trace });
+      const [ms] = interleaved([() => rt.run(seed, { trace }).elapsedMs], 15);
+      report({ bench: `python warm run seed-notebooks${trace ? " +trace" : ""}`, unit: "ms", ours: ms });
+    }
+  },
+};
+
+export const pythonOps: Suite = {
+  name: "python-ops",
+  async run(report) {
+    const rt = await loadRuntime();
+    for (const trace of [false, true]) {
+      const py = () => rt.run(PROGRAM_1000, { trace }).elapsedMs;
+      const ts = () =>
+        timed(() => {
+          const rec = trace ? new Recorder().start() : null;
+          ts1000();
+          rec?.stop();
+        });
+      for (let i = 0; i < 5; i++) interleaved([py, ts], 1);
+      const [ours, peer] = interleaved([py, ts], 25);
+      report({
+        bench: `python 1000 ops${trace ? " +trace" : ""}`,
+        unit: "ms",
+        ours,
+        peer: "gradlens TS API",
+        peer_value: peer,
+        ratio: Number((ours / peer).toFixed(2)),
+      });
+    }
+  },
+};
+
+export const pythonSuites: Suite[] = [pythonStart, pythonRun, pythonOps];

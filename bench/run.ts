@@ -5,8 +5,9 @@
  */
 import { report, type Suite } from "./harness.ts";
 import { engineSuites } from "./engine.ts";
+import { pythonSuites } from "./python.ts";
 
-const SUITES: Suite[] = [...engineSuites];
+const SUITES: Suite[] = [...engineSuites, ...pythonSuites];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !SUITES.some((s) => s.name === w));

@@ -1,0 +1,107 @@
+/**
+ * The engine's elementwise ops as exact float64 formulas on one element: the mathematical function
+ * each float32 kernel approximates. Explanations use them to tell when float32 rounding decided a
+ * result (`clamp(1.0, max=0.99999999)` is 0.99999999 in float64, 1.0 in float32); the float64 replay
+ * (gradcheck) evaluates whole tensors with them.
+ */
+import type { AttrValue } from "../trace/schema.ts";
+
+export type Attrs = Record<string, AttrValue>;
+
+/** A number attribute, with `{float: "inf"}` decoded; `fallback` when absent or not a number. */
+export function numAttr(attrs: Attrs, key: string, fallback: number): number {
+  const v = attrs[key];
+  if (typeof v === "number") return v;
+  if (v && typeof v === "object" && !Array.isArray(v) && "float" in v) {
+    return v.float === "nan" ? NaN : v.float === "inf" ? Infinity : -Infinity;
+  }
+  return fallback;
+}
+
+/** An optional number attribute (null / absent → null). */
+export function optNumAttr(attrs: Attrs, key: string): number | null {
+  const v = attrs[key];
+  return v === null || v === undefined ? null : numAttr(attrs, key, NaN);
+}
+
+/** erf by its Taylor series in 2x²: every term positive, so no cancellation; ±1 beyond |x| ≥ 6. */
+export function erf(x: number): number {
+  if (x !== x) return x;
+  const ax = Math.abs(x);
+  if (ax >= 6) return Math.sign(x);
+  const x2 = 2 * ax * ax;
+  let term = ax;
+  let total = ax;
+  for (let n = 1; n < 500; n++) {
+    term *= x2 / (2 * n + 1);
+    total += term;
+    if (term < total * 1e-17) break;
+  }
+  const v = (2 / Math.sqrt(Math.PI)) * Math.exp(-ax * ax) * total;
+  return x < 0 ? -v : v;
+}
+
+const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+const logSigmoid = (x: number) => Math.min(x, 0) - Math.log1p(Math.exp(-Math.abs(x)));
+
+/** One-input elementwise ops: out = fn(x, attrs). */
+export const UNARY: Record<string, (x: number, a: Attrs) => number> = {
+  neg: (x) => -x,
+  abs: Math.abs,
+  sqrt: Math.sqrt,
+  exp: Math.exp,
+  log: Math.log,
+  sin: Math.sin,
+  cos: Math.cos,
+  tan: Math.tan,
+  tanh: Math.tanh,
+  sigmoid,
+  relu: (x) => (x > 0 ? x : x !== x ? x : 0),
+  reciprocal: (x) => 1 / x,
+  pow: (x, a) => Math.pow(x, numAttr(a, "exponent", NaN)),
+  clamp: (x, a) => {
+    if (x !== x) return x;
+    const lo = optNumAttr(a, "min");
+    const hi = optNumAttr(a, "max");
+    return Math.min(Math.max(x, lo ?? -Infinity), hi ?? Infinity);
+  },
+  hardtanh: (x, a) =>
+    x !== x ? x : Math.min(Math.max(x, numAttr(a, "minVal", -1)), numAttr(a, "maxVal", 1)),
+  leaky_relu: (x, a) => (x > 0 ? x : x * numAttr(a, "negativeSlope", 0.01)),
+  gelu: (x, a) => {
+    if (a.approximate === "tanh") {
+      const inner = Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x);
+      return 0.5 * x * (1 + Math.tanh(inner));
+    }
+    return 0.5 * x * (1 + erf(x / Math.SQRT2));
+  },
+  softplus: (x, a) => {
+    const beta = numAttr(a, "beta", 1);
+    const xb = x * beta;
+    return xb > numAttr(a, "threshold", 20) ? x : Math.log1p(Math.exp(xb)) / beta;
+  },
+  elu: (x, a) => (x < 0 ? Math.expm1(x) * numAttr(a, "alpha", 1) : x),
+  silu: (x) => x * sigmoid(x),
+  log_sigmoid: logSigmoid,
+  "mul.Scalar": (x, a) => x * numAttr(a, "other", NaN),
+  "div.Scalar": (x, a) => x / numAttr(a, "other", NaN),
+  zero: () => 0,
+  fill: (_x, a) => numAttr(a, "value", NaN),
+};
+
+/** Two-input elementwise ops (broadcast): out = fn(a, b, attrs). `rsub(a, b)` is b - a, as the trace records it. */
+export const BINARY: Record<string, (x: number, y: number, a: Attrs) => number> = {
+  add: (x, y, a) => x + numAttr(a, "alpha", 1) * y,
+  sub: (x, y, a) => x - numAttr(a, "alpha", 1) * y,
+  rsub: (x, y) => y - x,
+  mul: (x, y) => x * y,
+  div: (x, y) => x / y,
+  pow_tensor: (x, y) => Math.pow(x, y),
+  maximum: (x, y) => (x !== x || y !== y ? NaN : Math.max(x, y)),
+  minimum: (x, y) => (x !== x || y !== y ? NaN : Math.min(x, y)),
+};
+
+/** Float32's largest finite value. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+/** Float32's smallest positive (subnormal) value. */
+export const FLOAT32_TINY = 1.401298464324817e-45;

@@ -292,9 +292,10 @@ function accumulateInto(node: AccumulateGrad, incoming: Tensor): void {
 function checkAnomaly(node: Node, gradInputs: (Tensor | null)[]): void {
   gradInputs.forEach((g, i) => {
     if (g && g.hasNaN()) {
-      throw new TorchError(
-        "RuntimeError",
-        `Function '${node.name}' returned nan values in its ${i}th output.`,
+      // the node rides along so a caller can show where it was made (PyTorch's forward traceback)
+      throw Object.assign(
+        new TorchError("RuntimeError", `Function '${node.name}' returned nan values in its ${i}th output.`),
+        { node },
       );
     }
   });

@@ -616,7 +616,8 @@ const FAILING: ((g: Generator) => void)[] = [
       "unsqueeze",
       "squeeze_dim",
     ]);
-    const d = op === "unsqueeze" && dim >= 0 ? dim + 1 : dim;
+    // unsqueeze accepts one more dim on each side
+    const d = op !== "unsqueeze" ? dim : dim >= 0 ? dim + 1 : dim - 1;
     g.step(op, [g.leaf(shape)], { dim: d, keepdim: false }, []);
   },
   (g) => {

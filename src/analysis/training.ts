@@ -43,6 +43,15 @@ export interface BadIteration {
   reason: "nonfinite" | "exploding";
 }
 
+/**
+ * The iterations that end in a backward() call: all of lookup's but a trailing one holding only the
+ * ops after the last backward (the last optimizer step, a final print).
+ */
+function backwardIterations(trace: Trace) {
+  const its = lookup(trace).iterations;
+  return its.length && its[its.length - 1].backward === null ? its.slice(0, -1) : its;
+}
+
 /** Records an event wrote (its values or grads), for the non-finite scan. */
 function written(e: TraceEvent): (string | null)[] {
   switch (e.kind) {
@@ -74,7 +83,7 @@ export function trainingRun(source: Trace | CompactRun, t: Thresholds = {}): Tra
   const hi = t.explodeAbove ?? DEFAULT_EXPLODE_ABOVE;
   const params = new Map<string, Param>();
   const iterations: IterationStats[] = [];
-  for (const it of lookup(trace).iterations) {
+  for (const it of backwardIterations(trace)) {
     let loss: number | null = null;
     let nonFinite = false;
     const gradNorms: Record<string, number> = {};
@@ -94,7 +103,9 @@ export function trainingRun(source: Trace | CompactRun, t: Thresholds = {}): Tra
     const exploding = Object.values(gradNorms).some((n) => n > hi);
     iterations.push({ index: it.index, start: it.start, end: it.end, loss, gradNorms, nonFinite, exploding });
   }
-  return { params: [...params.values()], iterations };
+  // in the order the program made them (W1, b1, W2, b2), not the order backward reached them
+  const order = (p: Param) => trace.tensors[p.id]?.tensor_id ?? 0;
+  return { params: [...params.values()].sort((a, b) => order(a) - order(b)), iterations };
 }
 
 /** The first iteration where a value or grad went non-finite, or a grad norm exploded. */
@@ -134,7 +145,10 @@ export interface CompactRun {
   iterations: number;
   kept: number[];
   params: Param[];
-  /** Per iteration: the loss; per parameter, per iteration: the grad norm (non-finite as strings). */
+  /**
+   * Per iteration (backward() call): the loss; per parameter, per iteration: the grad norm
+   * (non-finite as strings). `kept` may end with one more index: the ops after the last backward().
+   */
   loss: (DataValue | null)[];
   grad_norms: (DataValue | null)[][];
   /** Per iteration: 1 when something in it went non-finite. */
@@ -161,8 +175,10 @@ export function keptIterations(n: number, bad: number | null, opts: CompactOptio
 export function compactTrace(trace: Trace, opts: CompactOptions = {}): CompactRun {
   const run = trainingRun(trace, opts);
   const bad = firstBadIteration(run, opts);
-  const kept = keptIterations(run.iterations.length, bad ? bad.iteration : null, opts);
   const its = lookup(trace).iterations;
+  const kept = keptIterations(run.iterations.length, bad ? bad.iteration : null, opts);
+  // the ops after the last backward() (the last update, a final print) stay with the last iteration
+  if (its.length > run.iterations.length) kept.push(its.length - 1);
   const keepEvents: number[] = [];
   for (const i of kept) for (let k = its[i].start; k <= its[i].end; k++) keepEvents.push(k);
   return {

@@ -1,0 +1,71 @@
+/** The spread path on the seed MLP: every NaN grad of W1, b1, W2, b2 is on it, in both views. */
+import { readFileSync } from "node:fs";
+import { expect, test } from "vitest";
+import { nonFiniteOrigin } from "../../src/analysis/origin.ts";
+import { spreadPath } from "../../src/analysis/spread.ts";
+import { graphFull } from "../../src/trace/graph.ts";
+import { mlpNan, trace } from "./programs.ts";
+
+const REF = JSON.parse(readFileSync(new URL("../fixtures/analysis.json", import.meta.url), "utf8")).mlp_nan;
+
+const t = trace(mlpNan);
+const leafIds = Object.fromEntries(
+  Object.values(t.tensors)
+    .filter((r) => r.is_leaf && r.requires_grad && r.snapshot === 0)
+    .map((r) => [r.label, r.id]),
+);
+
+test("the leaves whose grads PyTorch makes NaN are the spread path's leaves", () => {
+  const path = spreadPath(t, nonFiniteOrigin(t));
+  const nanLeaves = Object.entries(REF.grads as Record<string, { nan: number }>)
+    .filter(([, c]) => c.nan > 0)
+    .map(([name]) => leafIds[name]);
+  expect(nanLeaves).toHaveLength(4);
+  expect([...path.leaves].sort()).toEqual([...nanLeaves].sort());
+});
+
+test("values view: the path runs from the log through the loss, and back from the log's grad to each leaf", () => {
+  const path = spreadPath(t);
+  const g = graphFull(t, "values");
+  const nodeIds = new Set(g.nodes.map((n) => n.id));
+  const edgeIds = new Set(g.edges.map((e) => e.id));
+  for (const id of path.values.nodes) expect(nodeIds.has(id)).toBe(true);
+  for (const id of path.values.edges) expect(edgeIds.has(id)).toBe(true);
+  const origin = nonFiniteOrigin(t).forward!;
+  expect(path.values.nodes).toContain(`op${origin.event}`);
+  expect(path.forward.events[0]).toBe(origin.event);
+  for (const leaf of Object.values(leafIds)) {
+    expect(path.values.nodes).toContain(leaf);
+    expect(path.values.flags[leaf]).toBe("nan");
+    // the leaf's edge into the op that used it carries the NaN grad
+    const into = g.edges.filter((e) => e.source === leaf);
+    expect(into.some((e) => path.values.edges.includes(e.id))).toBe(true);
+  }
+});
+
+test("autograd view: SigmoidBackward0 and every AccumulateGrad → leaf edge are on the path", () => {
+  const path = spreadPath(t);
+  const g = graphFull(t, "autograd");
+  const byId = new Map(g.nodes.map((n) => [n.id, n]));
+  const sigmoid = g.nodes.find((n) => n.label === "SigmoidBackward0")!;
+  expect(path.autograd.nodes).toContain(sigmoid.id);
+  expect(path.autograd.flags[sigmoid.id]).toBe("nan");
+  for (const leaf of Object.values(leafIds)) {
+    const edge = g.edges.find((e) => e.target === leaf && byId.get(e.source)!.kind === "accumulate-grad")!;
+    expect(path.autograd.edges).toContain(edge.id);
+    expect(path.autograd.flags[edge.id]).toBe("nan");
+  }
+  // the -inf part before the NaN: LogBackward0 → RsubBackward1 → ClampBackward1 → SigmoidBackward0
+  const names = path.autograd.nodes.map((id) => byId.get(id)?.label);
+  expect(names).toEqual(expect.arrayContaining(["LogBackward0", "RsubBackward1", "ClampBackward1"]));
+  expect(path.backward.events.length).toBeGreaterThan(0);
+});
+
+test("a clean run has an empty spread path", async () => {
+  const { lrDiverge } = await import("./programs.ts");
+  const clean = trace((rec) => lrDiverge(rec, 3));
+  const path = spreadPath(clean);
+  expect(path.values.nodes).toEqual([]);
+  expect(path.autograd.edges).toEqual([]);
+  expect(path.leaves).toEqual([]);
+});

@@ -1,8 +1,17 @@
 #!/usr/bin/env node
-// The `gradlens` command. The sources are TypeScript: tsx's ESM loader compiles them on the fly.
+// The `gradlens` command. In a checkout it runs the TypeScript sources through tsx's ESM loader; an
+// installed package has no sources, only the compiled dist/ (no tsx needed).
+import { existsSync } from "node:fs";
 import process from "node:process";
-import { register } from "tsx/esm/api";
+import { URL } from "node:url";
 
-register();
-const { main } = await import("../src/cli/main.ts");
+const sources = new URL("../src/cli/main.ts", import.meta.url);
+let main;
+if (existsSync(sources)) {
+  const { register } = await import("tsx/esm/api");
+  register();
+  ({ main } = await import(sources.href));
+} else {
+  ({ main } = await import("../dist/cli/main.js"));
+}
 process.exitCode = await main(process.argv.slice(2));

@@ -9,10 +9,10 @@ import { mlpNan, trace } from "./programs.ts";
 const REF = JSON.parse(readFileSync(new URL("../fixtures/analysis.json", import.meta.url), "utf8")).mlp_nan;
 
 const t = trace(mlpNan);
-const leafIds = Object.fromEntries(
+const leafIds: Record<string, string> = Object.fromEntries(
   Object.values(t.tensors)
     .filter((r) => r.is_leaf && r.requires_grad && r.snapshot === 0)
-    .map((r) => [r.label, r.id]),
+    .map((r) => [r.label ?? r.id, r.id]),
 );
 
 test("the leaves whose grads PyTorch makes NaN are the spread path's leaves", () => {

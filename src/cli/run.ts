@@ -4,6 +4,7 @@
  * traceback on stderr), and writes the trace.
  */
 import { readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { nodeRuntime } from "../python/node.ts";
 import { serializeTrace } from "../trace/io.ts";
 
@@ -55,7 +56,8 @@ export async function runCommand(args: string[]): Promise<number> {
   }
   const runtime = await nodeRuntime();
   const result = runtime.run(source, {
-    filename: parsed.file,
+    // python names the script by its absolute path in tracebacks and warnings
+    filename: resolve(parsed.file),
     trace: parsed.trace !== null,
     timeoutMs: parsed.timeoutMs,
     onStdout: (text) => process.stdout.write(text),

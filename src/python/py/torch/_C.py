@@ -29,8 +29,8 @@ Unsupported.__name__ = Unsupported.__qualname__ = "NotImplementedError"
 Unsupported.__module__ = "builtins"
 
 
-def unsupported(what):
-    return Unsupported(f"gradlens does not support {what} yet")
+def unsupported(what, hint=None):
+    return Unsupported(f"gradlens does not support {what} yet" + (f" ({hint})" if hint else ""))
 
 
 _PY_TYPES = {
@@ -145,8 +145,9 @@ def _on_start(code, offset):
 def _on_return(code, offset, value):
     global scanned
     if made != scanned:
-        scanned = made
         scan(sys._getframe(1).f_locals)
+    # what the function returns gets its name in the caller: scan there at its next line
+    scanned = -1
     if line_stack:
         LINE[0] = line_stack.pop()
     if scope_stack and scope_stack.pop():

@@ -520,7 +520,7 @@ class Tensor:
         raise unsupported("torch.float16")
 
     def numpy(self, *args, **kwargs):
-        raise unsupported("Tensor.numpy (there is no NumPy here; use .tolist())")
+        raise unsupported("Tensor.numpy", "there is no NumPy here: use .tolist()")
 
     def item(self):
         v = call(_item, self._t)

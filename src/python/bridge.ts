@@ -18,7 +18,7 @@ import { DEFAULT_SEED } from "../engine/random.ts";
 import { MSG, TorchError } from "../engine/errors.ts";
 import { silently } from "../engine/events.ts";
 import { reprTensor } from "../engine/repr.ts";
-import { toDtype, unbind, where } from "./extra-ops.ts";
+import { floorDivide, remainder, toDtype, unbind, where } from "./extra-ops.ts";
 
 /** What the shim tells the trace recorder (src/trace/recorder.ts implements it). */
 export interface TraceHooks {
@@ -243,6 +243,15 @@ export function createBridge(heap: () => Int32Array) {
     // ---- ops the engine does not export (src/python/extra-ops.ts) ----
     toDtype,
     unbind,
+    floorDivide,
+    remainder,
+    /** `number // t` and `number % t`. */
+    rfloorDivide(a: Tensor, b: number, kind: number): Tensor {
+      return floorDivide(operand(b, kind), a);
+    },
+    rremainder(a: Tensor, b: number, kind: number): Tensor {
+      return remainder(operand(b, kind), a);
+    },
     where(c: Tensor, x: Tensor | number, kx: number, y: Tensor | number, ky: number): Tensor {
       return where(c, operand(x, kx), operand(y, ky));
     },

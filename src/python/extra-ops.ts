@@ -130,3 +130,94 @@ export function where(condition: Tensor, x: Tensor, y: Tensor): Tensor {
   }
   return runWhere([condition, x, y], {});
 }
+
+// ---- floor division and remainder (Python's // and %), as ATen's div_floor and remainder kernels
+
+const f32 = Math.fround;
+
+function checkIntDivisor(b: Tensor): void {
+  if (b.dtype !== "float32" && b.values.some((v) => v === 0)) {
+    throw new TorchError("RuntimeError", "ZeroDivisionError");
+  }
+}
+
+function floorDivFloat(a: number, b: number): number {
+  if (b === 0) return f32(a / b);
+  const mod = a % b;
+  let div = f32(f32(a - mod) / b);
+  if (mod !== 0 && b < 0 !== mod < 0) div = f32(div - 1);
+  if (div === 0) return Math.sign(a / b) < 0 || Object.is(a / b, -0) ? -0 : 0;
+  let fl = Math.floor(div);
+  if (div - fl > 0.5) fl += 1;
+  return fl;
+}
+
+function floorDivInt(a: number, b: number): number {
+  return Math.floor(a / b);
+}
+
+function binaryValues(a: Tensor, b: Tensor, dtype: DType, fn: (x: number, y: number) => number): Tensor {
+  const shape = broadcastShapes(a.shape, b.shape);
+  const out = allocate(dtype, numel(shape));
+  const am = broadcastIndexMap(a.shape, shape);
+  const bm = broadcastIndexMap(b.shape, shape);
+  for (let i = 0; i < out.length; i++) out[i] = fn(a.values[am[i]], b.values[bm[i]]);
+  return new Tensor(out, shape, dtype);
+}
+
+const runFloorDivide = ensure<Record<string, never>>({
+  name: "floor_divide",
+  gradFn: "NotImplemented",
+  forward: ([a, b]) => {
+    const dtype = resultType(a, b) === "bool" ? "int64" : resultType(a, b);
+    if (dtype !== "float32") checkIntDivisor(b);
+    return binaryValues(a, b, dtype, dtype === "float32" ? floorDivFloat : floorDivInt);
+  },
+});
+
+/** `a // b`: floor division (not differentiable in PyTorch either). */
+export function floorDivide(a: Tensor, b: Tensor): Tensor {
+  if (a.requiresGrad || b.requiresGrad) {
+    throw new TorchError(
+      "NotImplementedError",
+      "gradlens does not support floor division (//) of tensors that require grad yet",
+    );
+  }
+  return runFloorDivide([a, b], {});
+}
+
+function remainderFloat(a: number, b: number): number {
+  const mod = a % b;
+  return mod !== 0 && b < 0 !== mod < 0 ? f32(mod + b) : mod;
+}
+
+function remainderInt(a: number, b: number): number {
+  const r = a % b;
+  return r !== 0 && r < 0 !== b < 0 ? r + b : r;
+}
+
+const runRemainder = ensure<Record<string, never>>({
+  name: "remainder",
+  gradFn: "RemainderBackward0",
+  forward: ([a, b]) => {
+    const dtype = resultType(a, b) === "bool" ? "int64" : resultType(a, b);
+    if (dtype !== "float32") checkIntDivisor(b);
+    return binaryValues(a, b, dtype, dtype === "float32" ? remainderFloat : remainderInt);
+  },
+  // d/da = 1; d/db = -floor_divide(a, b)
+  backward: (g, { inputs: [a, b] }, [na, nb]) => [
+    na ? sumToShape(g, a.shape) : null,
+    nb
+      ? sumToShape(
+          binaryValues(g, binaryValues(a, b, "float32", floorDivFloat), "float32", (x, q) => -x * q),
+          b.shape,
+        )
+      : null,
+  ],
+  saves: (_ctx, [, nb]) => ({ inputs: nb ? [0, 1] : [], output: false }),
+});
+
+/** `a % b`: Python's remainder (the sign of the divisor), RemainderBackward0. */
+export function remainder(a: Tensor, b: Tensor): Tensor {
+  return runRemainder([a, b], {});
+}

@@ -5,7 +5,7 @@
  * from test/fixtures/gen_python_programs.py).
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -65,7 +65,10 @@ describe("golden sets (../shared/golden, real PyTorch)", () => {
 });
 
 describe("the shim's programs (test/python/programs, real PyTorch)", () => {
-  for (const name of ["tensor_basics", "nn_training"]) {
+  const names = readdirSync(PROGRAMS)
+    .filter((f) => f.endsWith(".py"))
+    .map((f) => f.slice(0, -3));
+  for (const name of names) {
     test(`${name}.py prints what PyTorch prints`, () => {
       const r = runFile(join(PROGRAMS, `${name}.py`));
       expect(r.error).toBeNull();

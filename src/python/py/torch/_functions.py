@@ -345,6 +345,16 @@ def _operand(x):
     return (x, k)
 
 
+def floor_divide(input, other):
+    return _t(input, "floor_divide").floor_divide(other)
+
+
+def remainder(input, other):
+    if _number_first("remainder", input, other):
+        return other.__rmod__(input)
+    return input.remainder(other)
+
+
 def detach(input):
     return _t(input, "detach").detach()
 

@@ -280,7 +280,8 @@ class Node:
     __slots__ = ("_n", "_name", "__weakref__")
 
     def name(self):
-        return self._name
+        # PyTorch names the leaf node by its C++ class
+        return "torch::autograd::AccumulateGrad" if self._name == "AccumulateGrad" else self._name
 
     @property
     def next_functions(self):
@@ -740,13 +741,25 @@ class Tensor:
         return NotImplemented
 
     def __floordiv__(self, other):
-        return binop(O("floorDivide", "floor division (//) of tensors"), self, other)
+        return binop(_floor_divide, self, other)
 
     def __rfloordiv__(self, other):
-        raise unsupported("number // Tensor")
+        return rop(E.rfloorDivide, self, other)
 
     def __mod__(self, other):
-        return binop(O("remainder", "the remainder (%) of tensors"), self, other)
+        return binop(_remainder, self, other)
+
+    def __rmod__(self, other):
+        return rop(E.rremainder, self, other)
+
+    def floor_divide(self, other):
+        return binop_strict("floor_divide", _floor_divide, self, other)
+
+    def remainder(self, other):
+        return binop_strict("remainder", _remainder, self, other)
+
+    def fmod(self, other):
+        raise unsupported("Tensor.fmod")
 
     def __neg__(self):
         return op(_neg, self._t)
@@ -1166,6 +1179,8 @@ _neg = O("neg")
 _abs = O("abs")
 _clamp = O("clamp")
 _index = O("index")
+_floor_divide = E.floorDivide
+_remainder = E.remainder
 _index_put = O("indexPut_")
 _eq = O("eq")
 _ne = O("ne")

@@ -97,6 +97,9 @@ export const BINARY: Record<string, (x: number, y: number, a: Attrs) => number> 
   mul: (x, y) => x * y,
   div: (x, y) => x / y,
   pow_tensor: (x, y) => Math.pow(x, y),
+  floor_divide: (x, y) => Math.floor(x / y),
+  // Python's %: the result takes the divisor's sign
+  remainder: (x, y) => x - Math.floor(x / y) * y,
   maximum: (x, y) => (x !== x || y !== y ? NaN : Math.max(x, y)),
   minimum: (x, y) => (x !== x || y !== y ? NaN : Math.min(x, y)),
 };

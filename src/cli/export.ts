@@ -23,12 +23,12 @@ import { DEFAULT_SEED } from "../engine/random.ts";
 import { addListener } from "../engine/events.ts";
 import * as engine from "../engine/index.ts";
 import { Tensor } from "../engine/tensor.ts";
-import { renderSvg, type StepSpec } from "../render/export.ts";
+import { renderSvg, resolveStep, type StepSpec } from "../render/export.ts";
 import type { ThemeName } from "../render/theme.ts";
 import { parseTrace, TraceFormatError } from "../trace/io.ts";
 import { Recorder } from "../trace/recorder.ts";
 import type { Trace } from "../trace/schema.ts";
-import type { View } from "../trace/graph.ts";
+import { graphAt, type View } from "../trace/graph.ts";
 import { svgToPng } from "../lib/png.ts";
 
 export const EXPORT_USAGE = `usage: gradlens export FILE.py|FILE.ts|TRACE.json --svg OUT.svg [--png OUT.png] [options]
@@ -643,6 +643,47 @@ function stepProblem(trace: Trace, step: StepSpec): string | null {
   return null;
 }
 
+/** Makes one figure: "partial" when the program failed but what ran was drawn. */
+async function exportJob(
+  job: Job,
+  name: string,
+  args: ExportArgs,
+  io: ExportIO,
+): Promise<"written" | "partial" | "failed"> {
+  const loaded = await loadInput(job.input, args, io, job.source);
+  const trace = loaded.trace;
+  if (!trace) return "failed";
+  if (!hasDrawable(trace)) {
+    reportError(io, name, "nothing to draw: no tensor was made or used");
+    return "failed";
+  }
+  const problem = stepProblem(trace, args.step);
+  if (problem) {
+    reportError(io, name, problem);
+    return "failed";
+  }
+  if (graphAt(trace, resolveStep(trace, args.step), args.view).nodes.length === 0) {
+    reportError(
+      io,
+      name,
+      args.view === "autograd"
+        ? "nothing to draw in the autograd view at this step: no op on a tensor that requires grad (try --view values)"
+        : "nothing to draw at this step (try a later --step)",
+    );
+    return "failed";
+  }
+  const title =
+    args.title ??
+    (job.cell
+      ? `${basename(job.input)}: ${job.cell.title || `cell ${job.cell.index}`}`
+      : (trace.meta.title ?? basename(job.input)));
+  const svg = await renderFigure(trace, args, title);
+  if (job.svg !== null) writeOut(job.svg, svg, io);
+  if (job.png !== null) writeOut(job.png, svgToPng(svg, { scale: args.scale }), io);
+  if (loaded.failed) reportError(io, name, "drew what ran before the error");
+  return loaded.failed ? "partial" : "written";
+}
+
 function processIO(): ExportIO {
   return { stdout: process.stdout, stderr: process.stderr, isTTY: Boolean(process.stderr.isTTY) };
 }
@@ -675,30 +716,9 @@ export async function exportCommand(argv: string[], io: ExportIO = processIO()):
     if (progress && io.isTTY) io.stderr.write(`\r\x1b[K[${k + 1}/${jobs.length}] ${name}`);
     let ok: boolean;
     try {
-      const loaded = await loadInput(job.input, args, io, job.source);
-      ok = !loaded.failed;
-      const trace = loaded.trace;
-      if (trace && hasDrawable(trace)) {
-        const problem = stepProblem(trace, args.step);
-        if (problem) {
-          reportError(io, name, problem);
-          ok = false;
-        } else {
-          const title =
-            args.title ??
-            (job.cell
-              ? `${basename(job.input)}: ${job.cell.title || `cell ${job.cell.index}`}`
-              : (trace.meta.title ?? basename(job.input)));
-          const svg = await renderFigure(trace, args, title);
-          if (job.svg !== null) writeOut(job.svg, svg, io);
-          if (job.png !== null) writeOut(job.png, svgToPng(svg, { scale: args.scale }), io);
-          written++;
-          if (loaded.failed) reportError(io, name, "drew what ran before the error");
-        }
-      } else if (trace) {
-        reportError(io, name, "nothing to draw: no tensor was made or used");
-        ok = false;
-      }
+      const status = await exportJob(job, name, args, io);
+      ok = status === "written";
+      if (status !== "failed") written++;
     } catch (e) {
       // a bug of ours, not of the input: say so with the stack, go on with the next input
       reportError(io, name, `export failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

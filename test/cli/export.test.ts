@@ -364,9 +364,12 @@ describe("batches", () => {
     );
     expect(svgOf(at("figs/neuron.svg"))).toBe(svgOf(at("n.svg")));
     const tty = await cli([...files, "--out-dir", at("figs2")], true);
-    expect(tty.err).toMatch(
-      /^\r\x1b\[K\[1\/2\] .*neuron\.py\r\x1b\[K\[2\/2\] .*square\.py\r\x1b\[Kgradlens export: 2 figures/,
-    );
+    // carriage return + erase line (ESC [K) before each update: one line that changes in place
+    const lines = tty.err.split("\r\u001b[K");
+    expect(lines[0]).toBe("");
+    expect(lines[1]).toMatch(/^\[1\/2\] .*neuron\.py$/);
+    expect(lines[2]).toMatch(/^\[2\/2\] .*square\.py$/);
+    expect(lines[3]).toMatch(/^gradlens export: 2 figures in .*figs2 \([\d.]+ s\)\n$/);
     const quiet = await cli([...files, "--out-dir", at("figs3"), "--quiet"]);
     expect(quiet.err).toBe("");
   });

@@ -41,6 +41,7 @@ export function elkOptions(lg: LayoutGraph, opts: ElkAdapterOptions = {}): ElkOp
     "elk.layered.spacing.edgeNodeBetweenLayers": "10",
     "elk.layered.spacing.edgeEdgeBetweenLayers": "8",
     "elk.spacing.componentComponent": "28",
+    // inputs left to right in argument order (`a - b`: a on the left), as the program reads
     "elk.layered.considerModelOrder.strategy": "NODES_AND_EDGES",
     "elk.padding": "[top=12,left=12,bottom=12,right=12]",
     "org.eclipse.elk.json.edgeCoords": "ROOT",

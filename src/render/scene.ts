@@ -8,7 +8,7 @@ import { BOX, boxLines, countText, numelOf } from "../layout/box.ts";
 import { MONO_STACK, SANS_STACK, fitText, textWidth } from "../layout/text.ts";
 import type { Layout, LayoutBox, LayoutNodeSpec, Point } from "../layout/types.ts";
 import type { Graph, GraphEdge, GraphNode, StepState } from "../trace/graph.ts";
-import type { Trace } from "../trace/schema.ts";
+import type { BackwardEvent, InplaceEvent, OpEvent, Trace } from "../trace/schema.ts";
 import { type NonFinite, nonFiniteOf, previewValues } from "../trace/values.ts";
 import { valueText } from "./format.ts";
 import { type Theme, type ThemeName, themeOf } from "./theme.ts";
@@ -93,35 +93,53 @@ export function gradDomain(trace: Trace): [number, number] | null {
 
 // ---- non-finite origins ----
 
+interface OriginEvents {
+  /** The first op (event index) that made a non-finite value out of finite inputs. */
+  forward: number | null;
+  /** The first backward step that made a non-finite grad out of finite incoming grads. */
+  backward: number | null;
+}
+
+const ORIGINS = new WeakMap<Trace, OriginEvents>();
+
+/** Found once per trace; a step shows those at or before it. */
+export function originEvents(trace: Trace): OriginEvents {
+  const known = ORIGINS.get(trace);
+  if (known) return known;
+  const nf = (rec: string | null) => (rec ? nonFiniteOf(trace.tensors[rec].summary) : null);
+  const out: OriginEvents = { forward: null, backward: null };
+  for (let k = 0; k < trace.events.length; k++) {
+    const e = trace.events[k];
+    if (out.forward === null && (e.kind === "op" || e.kind === "inplace")) {
+      const inputs = e.kind === "inplace" && e.target ? [e.target, ...e.inputs] : e.inputs;
+      if (nf(e.out) && inputs.every((r) => !nf(r))) out.forward = k;
+    } else if (out.backward === null && e.kind === "backward") {
+      if (e.grad_outputs.every((r) => !nf(r)) && e.grad_inputs.some((r) => nf(r))) out.backward = k;
+    }
+    if (out.forward !== null && out.backward !== null) break;
+  }
+  ORIGINS.set(trace, out);
+  return out;
+}
+
 /**
  * The first op that made a non-finite value out of finite inputs, and the first backward step that
  * made a non-finite grad out of finite incoming grads, up to the graph's step, as graph node ids.
  */
 export function findOrigins(trace: Trace, graph: Graph): string[] {
-  const nf = (rec: string | null) => (rec ? nonFiniteOf(trace.tensors[rec].summary) : null);
-  const ids = new Set(graph.nodes.map((n) => n.id));
-  const opByGradFn = new Map<string, string>();
-  for (const n of graph.nodes) if (n.kind === "op" && n.gradFn) opByGradFn.set(n.gradFn, n.id);
+  const { forward, backward } = originEvents(trace);
   const out: string[] = [];
-  let forward = false;
-  let backward = false;
-  for (let k = 0; k <= graph.step && k < trace.events.length; k++) {
-    const e = trace.events[k];
-    if (!forward && (e.kind === "op" || e.kind === "inplace")) {
-      const inputs = e.kind === "inplace" && e.target ? [e.target, ...e.inputs] : e.inputs;
-      if (nf(e.out) && inputs.every((r) => !nf(r))) {
-        forward = true;
-        const id = graph.view === "values" ? `op${k}` : e.grad_fn;
-        if (id && ids.has(id)) out.push(id);
-      }
-    } else if (!backward && e.kind === "backward") {
-      if (e.grad_outputs.every((r) => !nf(r)) && e.grad_inputs.some((r) => nf(r))) {
-        backward = true;
-        const id = graph.view === "values" ? opByGradFn.get(e.node) : e.node;
-        if (id && ids.has(id) && !out.includes(id)) out.push(id);
-      }
-    }
-    if (forward && backward) break;
+  const ids = new Set(graph.nodes.map((n) => n.id));
+  if (forward !== null && forward <= graph.step) {
+    const e = trace.events[forward] as OpEvent | InplaceEvent;
+    const id = graph.view === "values" ? `op${forward}` : e.grad_fn;
+    if (id && ids.has(id)) out.push(id);
+  }
+  if (backward !== null && backward <= graph.step) {
+    const e = trace.events[backward] as BackwardEvent;
+    const id =
+      graph.view === "values" ? graph.nodes.find((n) => n.kind === "op" && n.gradFn === e.node)?.id : e.node;
+    if (id && ids.has(id) && !out.includes(id)) out.push(id);
   }
   return out;
 }
@@ -264,10 +282,10 @@ function buildNode(
     else if (l.role === "shape") s = l.text;
     else if (l.role === "count") s = countText(inp.members);
     else if (!showValues || !g) s = null;
-    else if (l.role === "value") s = valueOf(trace, g.tensor, g.preview, l.size, inner);
+    else if (l.role === "value") s = valueOf(trace, g.tensor, l.size, inner);
     else if (l.role === "grad" && g.grad) {
       const w = inner - textWidth(BOX.gradPrefix, l.size, "mono");
-      s = BOX.gradPrefix + valueOf(trace, g.grad, null, l.size, w);
+      s = BOX.gradPrefix + valueOf(trace, g.grad, l.size, w);
     }
     if (!s) continue;
     const fill = l.role === "shape" && !nonfinite ? theme.muted : textFill;
@@ -340,21 +358,26 @@ function buildNode(
   };
 }
 
-function valueOf(
-  trace: Trace,
-  rec: string | null,
-  preview: number[] | null,
-  size: number,
-  width: number,
-): string | null {
+const VALUE_TEXT = new WeakMap<Trace, Map<string, string>>();
+
+/** A record's value text at a size and width; records never change, so each is formatted once per trace. */
+function valueOf(trace: Trace, rec: string | null, size: number, width: number): string | null {
   if (!rec) return null;
   const r = trace.tensors[rec];
   if (!r) return null;
-  return valueText(
-    { values: preview ?? previewValues(r), numel: numelOf(r.shape), dtype: r.dtype, summary: r.summary },
-    size,
-    width,
-  );
+  let cache = VALUE_TEXT.get(trace);
+  if (!cache) VALUE_TEXT.set(trace, (cache = new Map()));
+  const key = `${rec}|${size}|${width}`;
+  let text = cache.get(key);
+  if (text === undefined) {
+    text = valueText(
+      { values: previewValues(r), numel: numelOf(r.shape), dtype: r.dtype, summary: r.summary },
+      size,
+      width,
+    );
+    cache.set(key, text);
+  }
+  return text;
 }
 
 // ---- legend ----
@@ -500,6 +523,8 @@ function buildLegend(
 
 // ---- the scene ----
 
+const EDGE_GEO = new WeakMap<Layout, Map<string, { d: string; arrow: Point[] }>>();
+
 export function buildScene(graph: Graph, layout: Layout, state: SceneState, opts: SceneOptions = {}): Scene {
   const { trace } = state;
   const theme = themeOf(opts.theme);
@@ -520,6 +545,9 @@ export function buildScene(graph: Graph, layout: Layout, state: SceneState, opts
   const touched = new Set<string>();
   const edges: SceneEdge[] = [];
   const paths = new Map(layout.edges.map((p) => [p.id, p]));
+  // a layout never changes: its edge paths are computed once, not at every step
+  let edgeGeo = EDGE_GEO.get(layout);
+  if (!edgeGeo) EDGE_GEO.set(layout, (edgeGeo = new Map()));
   for (const le of lg.edges) {
     const members = le.members.map((id) => visibleEdges.get(id)).filter((e): e is GraphEdge => !!e);
     if (!members.length) continue;
@@ -557,7 +585,9 @@ export function buildScene(graph: Graph, layout: Layout, state: SceneState, opts
       strokeWidth = 2.25;
     }
     const pts = paths.get(le.id)!.points;
-    const { d, arrow } = edgePath(pts);
+    let geo = edgeGeo.get(le.id);
+    if (!geo) edgeGeo.set(le.id, (geo = edgePath(pts)));
+    const { d, arrow } = geo;
     edges.push({
       id: le.id,
       kind: le.kind,
@@ -629,12 +659,13 @@ export function buildScene(graph: Graph, layout: Layout, state: SceneState, opts
   }
 
   const scopes: SceneScope[] = [];
+  const scopeSpecs = new Map(lg.scopes.map((x) => [x.id, x]));
   for (const spec of lg.nodes) {
     if (spec.kind !== "scope" || spec.collapsed || !shownScopes.has(spec.id)) continue;
     const b = boxes.get(spec.id)!;
     const nf = scopeNonfinite.get(spec.id) ?? null;
     const s = theme.kinds.scope;
-    const sc = lg.scopes.find((x) => x.id === spec.id);
+    const sc = scopeSpecs.get(spec.id);
     scopes.push({
       id: spec.id,
       path: sc ? sc.path : spec.title,

@@ -1,0 +1,132 @@
+/**
+ * Layout and scene benchmarks: ELK layered (our adapter, bundled ELK, warm) on generated backward
+ * graphs of ~100, ~1,000 and ~5,000 nodes (the autograd view of a scalar MLP, micrograd style, each
+ * neuron a scope inside its layer's scope; above 1,500 boxes the scopes collapse), next to dagre on
+ * the very same prepared graph (same boxes, sizes and compound structure); then the per-step cost
+ * of building the scene and its SVG for a ~1,000-node graph.
+ */
+import dagre from "@dagrejs/dagre";
+import { add, manualSeed, mul, randn, tanh, type Tensor } from "../src/engine/index.ts";
+import { layoutGraph, measureGraph } from "../src/layout/elk.ts";
+import { createElk } from "../src/layout/elk-node.ts";
+import { prepareGraph } from "../src/layout/prepare.ts";
+import type { LayoutGraph } from "../src/layout/types.ts";
+import { buildScene } from "../src/render/scene.ts";
+import { sceneToSvg } from "../src/render/svg.ts";
+import { graphAt, graphFull, type Graph } from "../src/trace/graph.ts";
+import { record } from "../src/trace/recorder.ts";
+import type { Trace } from "../src/trace/schema.ts";
+import { median, type BenchResult, type Suite } from "./harness.ts";
+
+/** One forward + backward of a scalar MLP of `depth` layers of `width` neurons (micrograd's picture). */
+export function scalarMlpTrace(width: number, depth: number, seed = 1): Trace {
+  manualSeed(seed);
+  const res = record((r) => {
+    let xs: Tensor[] = Array.from({ length: width }, () => randn([]));
+    for (let k = 0; k < depth; k++) {
+      r.pushScope(`layer${k + 1}`);
+      const next: Tensor[] = [];
+      for (let j = 0; j < width; j++) {
+        r.pushScope(`n${j + 1}`);
+        let act = mul(randn([], { requiresGrad: true }), xs[0]);
+        for (let i = 1; i < xs.length; i++) act = add(act, mul(randn([], { requiresGrad: true }), xs[i]));
+        next.push(tanh(add(act, randn([], { requiresGrad: true }))));
+        r.popScope();
+      }
+      xs = next;
+      r.popScope();
+    }
+    let loss = xs[0];
+    for (let i = 1; i < xs.length; i++) loss = add(loss, xs[i]);
+    loss.backward();
+  });
+  if (res.error) throw res.error;
+  return res.trace;
+}
+
+/** The autograd-view graph of a scalar MLP with at least `nodes` nodes. */
+export function backwardGraph(nodes: number): { trace: Trace; graph: Graph } {
+  const width = nodes <= 200 ? 3 : nodes <= 2000 ? 5 : 8;
+  for (let depth = 1; ; depth++) {
+    const trace = scalarMlpTrace(width, depth);
+    const graph = graphFull(trace, "autograd");
+    if (graph.nodes.length >= nodes) return { trace, graph };
+  }
+}
+
+/** dagre on a prepared graph: the same boxes, sizes, compound nodes and edges ELK gets. */
+export function dagreLayout(lg: LayoutGraph): { width: number; height: number } {
+  const sizes = measureGraph(lg);
+  const g = new dagre.graphlib.Graph({ compound: true, multigraph: true });
+  g.setGraph({ rankdir: lg.direction === "DOWN" ? "TB" : "LR", nodesep: 16, ranksep: 26, edgesep: 8 });
+  g.setDefaultEdgeLabel(() => ({}));
+  for (const n of lg.nodes) {
+    const compound = n.kind === "scope" && !n.collapsed;
+    g.setNode(n.id, compound ? {} : { width: sizes[n.id].w, height: sizes[n.id].h });
+    if (n.parent) g.setParent(n.id, n.parent);
+  }
+  for (const e of lg.edges) g.setEdge(e.source, e.target, {}, e.id);
+  dagre.layout(g);
+  const label = g.graph();
+  return { width: label.width ?? 0, height: label.height ?? 0 };
+}
+
+async function timeAsync(fn: () => Promise<unknown>, runs: number): Promise<number> {
+  const t: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    t.push(performance.now() - t0);
+  }
+  return median(t);
+}
+
+/** The bench rows: ELK vs dagre at 100 / 1,000 / 5,000 nodes, and the per-step scene + SVG cost. */
+export async function layoutBench(sizes: number[] = [100, 1000, 5000]): Promise<BenchResult[]> {
+  const rows: BenchResult[] = [];
+  const elk = createElk();
+  // warm the JIT once on a mid-size graph, as a warm worker would be in the app
+  await layoutGraph(elk, prepareGraph(backwardGraph(300).graph));
+  for (const n of sizes) {
+    const { trace, graph } = backwardGraph(n);
+    const t0 = performance.now();
+    const lg = prepareGraph(graph, { trace });
+    const prepareMs = performance.now() - t0;
+    const runs = n <= 200 ? 9 : n <= 2000 ? 3 : 2;
+    await layoutGraph(elk, lg);
+    const ours = await timeAsync(() => layoutGraph(elk, lg), runs);
+    dagreLayout(lg);
+    const peer = await timeAsync(async () => dagreLayout(lg), runs);
+    rows.push({
+      bench: `layout-elk-${n}`,
+      unit: "ms",
+      ours,
+      peer: "dagre",
+      peer_value: peer,
+      nodes: graph.nodes.length,
+      boxes: lg.nodes.length,
+      collapsed: lg.scopes.filter((s) => s.collapsed).length,
+      prepare_ms: Number(prepareMs.toFixed(1)),
+    });
+  }
+  // one step of the app: the scene of a ~1,000-node graph at a step mid-backward, and its SVG
+  const { trace, graph } = backwardGraph(1000);
+  const layout = await layoutGraph(elk, prepareGraph(graph, { trace }));
+  const step = trace.events.findIndex((e) => e.kind === "backward") + 200;
+  const g = graphAt(trace, step, "autograd");
+  const sceneMs = await timeAsync(async () => buildScene(g, layout, { trace }), 7);
+  const scene = buildScene(g, layout, { trace });
+  const svgMs = await timeAsync(async () => sceneToSvg(scene), 7);
+  rows.push({ bench: "scene-step-1000", unit: "ms", ours: sceneMs, nodes: graph.nodes.length });
+  rows.push({ bench: "scene-svg-1000", unit: "ms", ours: svgMs, nodes: graph.nodes.length });
+  return rows;
+}
+
+export const layoutSuite: Suite = {
+  name: "layout",
+  run: async (report) => {
+    for (const row of await layoutBench()) report(row);
+  },
+};
+
+export const layoutSuites: Suite[] = [layoutSuite];

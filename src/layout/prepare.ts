@@ -363,6 +363,41 @@ function autoCollapse(
   return { collapsed: tightest, oversize: true };
 }
 
+/** Nodes per part when a graph too big to draw whole has no scopes to collapse. */
+export const PART_SIZE = 200;
+
+/**
+ * Replaces every node's scopes by a part of the run: `PART_SIZE` consecutive nodes in step order (a
+ * stub goes with its consumer). Each part collapses to one box and can be expanded on its own.
+ */
+function cutIntoParts(work: WorkNode[], edges: WorkEdge[]): ScopeInfo[] {
+  const consumer = new Map<string, string>();
+  for (const e of edges) {
+    if (!consumer.has(e.source)) consumer.set(e.source, e.target);
+    if (!consumer.has(e.target)) consumer.set(e.target, e.source);
+  }
+  const partOf = new Map<string, number>();
+  const steps: [number, number][] = [];
+  let i = 0;
+  for (const w of work) {
+    if (w.stub) continue;
+    const k = Math.floor(i++ / PART_SIZE);
+    partOf.set(w.id, k);
+    const st = w.g.step;
+    steps[k] = steps[k] ? [Math.min(steps[k][0], st), Math.max(steps[k][1], st)] : [st, st];
+  }
+  for (const w of work) {
+    const k = w.stub ? (partOf.get(consumer.get(w.id) ?? "") ?? 0) : partOf.get(w.id)!;
+    w.chain = [`part:${k}`];
+  }
+  return steps.map(([a, b], k) => ({
+    id: `part:${k}`,
+    path: `part ${k + 1}`,
+    depth: 1,
+    label: a === b ? `step ${a + 1}` : `steps ${a + 1}–${b + 1}`,
+  }));
+}
+
 // ---- the prepared graph ----
 
 function titleOf(g: GraphNode): string {
@@ -410,6 +445,12 @@ export function prepareGraph(graph: Graph, opts: PrepareOptions = {}): LayoutGra
   let oversize = false;
   if (auto) {
     ({ collapsed, oversize } = autoCollapse(work.nodes, scopes, max, opts.expanded));
+    if (oversize) {
+      // no scope structure small enough: fall back to parts of the program, in step order
+      scopes.length = 0;
+      scopes.push(...cutIntoParts(work.nodes, work.edges));
+      ({ collapsed, oversize } = autoCollapse(work.nodes, scopes, max, opts.expanded));
+    }
   } else {
     collapsed = new Set(
       scopes.filter((s) => matches(opts.collapsed as Iterable<string>, s)).map((s) => s.id),

@@ -214,4 +214,38 @@ describe("scopes", () => {
     const lg = prepareGraph(g, { maxNodes: 60, expanded: ["scope:model/fc1#1"] });
     expect(lg.scopes.find((s) => s.id === "scope:model/fc1#1")?.collapsed ?? false).toBe(false);
   });
+
+  it("cuts a big graph without scopes into parts of the run, collapsed", () => {
+    // a chain of 450 ops (900 nodes) with no scope at all
+    const nodes: GraphNode[] = [node("x", "leaf")];
+    const edges: GraphEdge[] = [];
+    let prev = "x";
+    for (let i = 0; i < 450; i++) {
+      nodes.push(node(`op${i}`, "op", { step: i }), node(`t${i}`, "tensor", { step: i }));
+      edges.push(edge(prev, `op${i}`), edge(`op${i}`, `t${i}`));
+      prev = `t${i}`;
+    }
+    const g: Graph = { view: "values", step: 449, nodes, edges };
+    const lg = prepareGraph(g, { maxNodes: 100 });
+    expect(lg.oversize).toBe(false);
+    expect(lg.scopes.map((s) => [s.id, s.label, s.members])).toEqual([
+      ["part:0", "steps 1–100", 200],
+      ["part:1", "steps 100–200", 200],
+      ["part:2", "steps 200–300", 200],
+      ["part:3", "steps 300–400", 200],
+      ["part:4", "steps 400–450", 101],
+    ]);
+    expect(lg.nodes.every((n) => n.kind === "scope" && n.collapsed)).toBe(true);
+    // parts chained by the edges between them
+    expect(lg.edges.map((e) => [e.source, e.target])).toEqual([
+      ["part:0", "part:1"],
+      ["part:1", "part:2"],
+      ["part:2", "part:3"],
+      ["part:3", "part:4"],
+    ]);
+    // one part opened by the user
+    const open = prepareGraph(g, { maxNodes: 300, expanded: ["part:2"] });
+    expect(open.scopes.find((s) => s.id === "part:2")!.collapsed).toBe(false);
+    expect(open.nodes.filter((n) => n.parent === "part:2")).toHaveLength(200);
+  });
 });

@@ -29,7 +29,7 @@ async function sh(cmd: string, args: string[], cwd: string, timeout = 300_000) {
     npm_config_audit: "false",
     npm_config_fund: "false",
   };
-  delete env.npm_config_prefix;
+  delete (env as Record<string, string | undefined>).npm_config_prefix;
   return exec(cmd, args, { cwd, timeout, env, maxBuffer: 64 << 20 });
 }
 

@@ -7,6 +7,7 @@ every op, variable names for tensors, and user functions as scopes.
 """
 import array
 import builtins
+import dis
 import sys
 import time
 import traceback
@@ -86,8 +87,6 @@ _pop_scope = E.popScope
 user_file = None  # the program's file name
 user_codes = set()  # the code objects of the program (and its nested functions)
 recording = False  # a trace is being recorded: lines, labels and scopes are wanted
-made = 0  # tensors wrapped so far (a variable scan is needed only when it moved)
-scanned = -1
 line_stack = []
 scope_stack = []
 deadline = None
@@ -116,11 +115,11 @@ def _check_deadline():
 
 
 def _on_line(code, lineno):
-    global scanned
+    # the names the line just finished stored (one dict lookup; most lines store one name or none)
+    names = stores[id(code)].get(LINE[0])
     LINE[0] = lineno
-    if made != scanned:
-        scanned = made
-        scan(sys._getframe(1).f_locals)
+    if names:
+        label_names(sys._getframe(1).f_locals, names)
     if deadline is not None:
         _check_deadline()
 
@@ -143,11 +142,9 @@ def _on_start(code, offset):
 
 
 def _on_return(code, offset, value):
-    global scanned
-    if made != scanned:
-        scan(sys._getframe(1).f_locals)
-    # what the function returns gets its name in the caller: scan there at its next line
-    scanned = -1
+    names = stores[id(code)].get(LINE[0])
+    if names:
+        label_names(sys._getframe(1).f_locals, names)
     if line_stack:
         LINE[0] = line_stack.pop()
     if scope_stack and scope_stack.pop():
@@ -159,17 +156,49 @@ def _on_unwind(code, offset, exc):
         _on_return(code, offset, None)
 
 
-def scan(names):
-    """Names unnamed tensors (and modules) after the variables that hold them: the first name wins."""
-    T = tensor_class
-    Mod = module_class
-    for name, v in names.items():
-        if isinstance(v, T):
-            if not v._lab and name[0] != "_":
-                v._lab = True
-                _label(v._t, name)
-        elif Mod is not None and isinstance(v, Mod) and v._gl_name is None and name[0] != "_" and name != "self":
-            object.__setattr__(v, "_gl_name", name)
+def _label_one(name, v):
+    if isinstance(v, tensor_class):
+        if not v._lab:
+            v._lab = True
+            _label(v._t, name)
+    elif module_class is not None and isinstance(v, module_class) and v._gl_name is None:
+        object.__setattr__(v, "_gl_name", name)
+
+
+def label_names(namespace, names):
+    """Names the tensors (and modules) the variables `names` hold, unless named already: the first name wins."""
+    for name in names:
+        v = namespace.get(name)
+        if v is not None:
+            _label_one(name, v)
+
+
+def scan(namespace):
+    """Names every unnamed tensor (and module) in `namespace` (the program's globals at its end)."""
+    for name, v in namespace.items():
+        if name[0] != "_" and name != "self":
+            _label_one(name, v)
+
+
+# Opcodes that bind a variable (STORE_FAST_LOAD_FAST stores its first name only).
+_STORES = {"STORE_NAME", "STORE_FAST", "STORE_GLOBAL", "STORE_DEREF", "STORE_FAST_STORE_FAST", "STORE_FAST_LOAD_FAST"}
+
+
+def _stored_names(code):
+    """{line: names that line stores}, for the variables worth a label (not `_x`, not `self`)."""
+    by_line = {}
+    for ins in dis.get_instructions(code):
+        if ins.opname not in _STORES or ins.positions is None or ins.positions.lineno is None:
+            continue
+        arg = ins.argval
+        names = arg if ins.opname == "STORE_FAST_STORE_FAST" else (arg[0] if isinstance(arg, tuple) else arg,)
+        for n in names:
+            if isinstance(n, str) and n[0] not in "_." and n != "self":
+                by_line.setdefault(ins.positions.lineno, []).append(n)
+    return {line: tuple(ns) for line, ns in by_line.items()}
+
+
+stores = {}  # id(code) -> {line: names stored on that line}
 
 
 def push_scope(name):
@@ -191,18 +220,21 @@ def _codes(code):
 
 def start(code, filename, timeout, record):
     """Starts watching the program `code` (compiled from `filename`)."""
-    global user_file, made, scanned, deadline, ticks, timeout_s, recording
+    global user_file, deadline, ticks, timeout_s, recording
     user_file = filename
     recording = bool(record)
     LINE[0] = 0
-    made, scanned, ticks = 0, -1, 0
+    ticks = 0
     line_stack.clear()
     scope_stack.clear()
     user_codes.clear()
     timeout_s = timeout
     deadline = None if timeout is None else time.monotonic() + timeout
+    stores.clear()
     for c in _codes(code):
         user_codes.add(c)
+        if recording:
+            stores[id(c)] = _stored_names(c)
     if not recording and deadline is None:
         return
     if _M.get_tool(TOOL) is None:

@@ -126,7 +126,6 @@ def wrap(r):
     t._t = r
     t._lab = False
     t._m = None
-    _C.made += 1
     return t
 
 
@@ -140,7 +139,6 @@ def op(f, *args):
     t._t = r
     t._lab = False
     t._m = None
-    _C.made += 1
     if _C.anomaly:
         E.setStack(r, _C.user_stack())
     return t
@@ -471,10 +469,20 @@ class Tensor:
         return self._meta()[0] == "float32"
 
     def is_contiguous(self, memory_format=None):
-        return True
+        return call(O("isContiguous"), self._t)
 
     def contiguous(self, memory_format=None):
-        return self
+        # PyTorch returns self when already contiguous
+        if call(O("isContiguous"), self._t):
+            return self
+        return op(O("contiguous"), self._t)
+
+    def stride(self, dim=None):
+        s = tuple(call(E.strides, self._t).to_py())
+        return s if dim is None else s[dim]
+
+    def storage_offset(self):
+        return call(E.storageOffset, self._t)
 
     def type(self, dtype=None):
         if dtype is None:

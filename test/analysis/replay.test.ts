@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, test } from "vitest";
-import { change, editables, replay, ReplayError, whatIf } from "../../src/analysis/replay.ts";
+import { change, type Editable, editables, replay, ReplayError, whatIf } from "../../src/analysis/replay.ts";
 import { trainingRun } from "../../src/analysis/training.ts";
 import { nodeRuntime } from "../../src/python/node.ts";
 import type { PythonRuntime } from "../../src/python/runtime.ts";
@@ -72,7 +72,9 @@ describe("an unchanged replay reproduces the trace", () => {
 describe("what-if", () => {
   test("the seed MLP with the clamp bound 1 - 1e-7 (which float32 can hold): PyTorch's finite loss and zero grads", () => {
     const t = trace(mlpNan);
-    const clamp = editables(t).find((e) => e.kind === "attr" && e.op === "clamp" && e.name === "max")!;
+    const clamp = editables(t).find(
+      (e) => e.kind === "attr" && e.op === "clamp" && e.name === "max",
+    )! as Extract<Editable, { kind: "attr" }>;
     expect(clamp).toMatchObject({ kind: "attr", value: 1 - 1e-8, line: 10 });
     const w = whatIf(t, change(clamp, 1 - 1e-7));
     const ref = REF["mlp_nan_clamp_max_1e-7"];

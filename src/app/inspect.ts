@@ -78,6 +78,8 @@ export interface Inspection {
   line: number | null;
   scope: string | null;
   stubFor: string | null;
+  /** The step at which the node appeared. */
+  step: number;
 }
 
 const KIND_LABEL: Record<GraphNode["kind"], string> = {
@@ -179,6 +181,7 @@ export function inspectNode(trace: Trace, node: GraphNode, state: StepState): In
     line: node.line,
     scope: node.scope,
     stubFor: node.stubFor,
+    step: node.step,
   };
 }
 

@@ -65,6 +65,6 @@ export function keyInputOf(e: KeyboardEvent): KeyInput {
     altKey: e.altKey,
     targetTag: tag,
     targetType: tag === "input" ? (t as HTMLInputElement).type : undefined,
-    targetEditable: !!t && (t.isContentEditable || t.closest?.(".cm-editor") !== null),
+    targetEditable: !!t && (t.isContentEditable === true || !!t.closest?.(".cm-editor")),
   };
 }

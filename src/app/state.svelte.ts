@@ -15,6 +15,7 @@ import type { Scene } from "../render/types.ts";
 import { AUTO, type Collapse } from "./collapse.ts";
 import type { Layouts } from "./layouts.svelte.ts";
 import { Player } from "./player.svelte.ts";
+import { shareScene } from "./stable.ts";
 import type { ProgramError } from "./run/protocol.ts";
 import { type RunOutcome, Runner } from "./run/runner.ts";
 import { createStore, type KeyValueStore, readSetting } from "./storage.ts";
@@ -59,6 +60,8 @@ export class AppState {
   stderr = $state("");
   error = $state.raw<ProgramError | null>(null);
   elapsedMs = $state<number | null>(null);
+  /** Runs finished so far (tests and tools wait on it). */
+  runs = $state(0);
   notice = $state.raw<Notice | null>(null);
 
   trace = $state.raw<Trace | null>(null);
@@ -85,8 +88,15 @@ export class AppState {
   layouts = $state.raw<Layouts | null>(null);
   /** The layout of the current trace and view, once ready (never one made for another trace). */
   readonly layout: Layout | null = $derived(this.layouts ? this.layouts.for(this.trace, this.view) : null);
-  /** What the graph view draws at this step. */
-  readonly scene: Scene | null = $derived(this.sceneFor(this.theme));
+  /** What the graph view draws at this step; unchanged nodes keep their objects (see stable.ts). */
+  readonly scene: Scene | null = $derived.by(() => {
+    const next = this.sceneFor(this.theme);
+    const s =
+      this.lastScene && this.lastScene.layout === this.layout ? shareScene(this.lastScene.scene, next) : next;
+    this.lastScene = { scene: s, layout: this.layout };
+    return s;
+  });
+  private lastScene: { scene: Scene | null; layout: Layout | null } | null = null;
   readonly title = $derived(
     this.traceFile ??
       (this.exampleId ? (findExample(this.exampleId)?.title ?? this.exampleId) : "Your program"),
@@ -223,6 +233,7 @@ export class AppState {
     this.error = out.error;
     this.elapsedMs = out.elapsedMs;
     if (out.trace) this.showTrace(out.trace, null, step);
+    this.runs++;
     return out;
   }
 

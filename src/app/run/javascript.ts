@@ -129,6 +129,10 @@ export function runJavaScript(source: string, opts: JsRunOptions = {}): JsRunRes
   const params = Object.keys(scope);
   const t0 = performance.now();
   let error: ProgramError | null = null;
+  // the program's frame can sit deep under the engine's: keep enough frames to find it (V8)
+  const limits = Error as unknown as { stackTraceLimit?: number };
+  const savedLimit = limits.stackTraceLimit;
+  limits.stackTraceLimit = 200;
   try {
     const fn = new Function(
       ...params,
@@ -145,6 +149,7 @@ export function runJavaScript(source: string, opts: JsRunOptions = {}): JsRunRes
     err(`${line !== null ? `line ${line}: ` : ""}${type}: ${ex.message}\n`);
   } finally {
     stopLines();
+    limits.stackTraceLimit = savedLimit;
   }
   const trace = recorder.stop();
   return { stdout, stderr, error, trace, elapsedMs: performance.now() - t0 };

@@ -168,7 +168,6 @@ export class Runner {
     if (!p) return;
     this.pending = null;
     for (const t of p.timers) this.clearTimer(t);
-    if (p.stopped && (!done || isInterrupt(done.error))) error = stoppedMessage(p.stopped, this.timeLimitMs);
     p.resolve({
       stdout: done ? done.stdout : p.stdout,
       stderr: done ? done.stderr : p.stderr,
@@ -198,10 +197,24 @@ export class Runner {
         else p.stderr += msg.text;
         p.callbacks.onOutput?.(msg.stream, msg.text);
         return;
-      case "done":
-        if (!p.stopped && isTimeout(msg.error)) p.stopped = "timeout";
-        this.finish(msg.error, msg);
+      case "done": {
+        // a stop (the user's, the page's limit, or the program's own limit: Python raises
+        // KeyboardInterrupt or TimeoutError at the line it was on) reads as one clear message
+        const interrupted =
+          isInterrupt(msg.error) &&
+          (p.stopped !== null || /gradlens stopped|ran longer/i.test(msg.error!.message));
+        if (interrupted && p.stopped !== "user") p.stopped = "timeout";
+        const error =
+          interrupted && p.stopped
+            ? {
+                ...stoppedMessage(p.stopped, this.timeLimitMs),
+                line: msg.error!.line,
+                traceback: msg.error!.traceback,
+              }
+            : msg.error;
+        this.finish(error, msg);
         return;
+      }
     }
   }
 

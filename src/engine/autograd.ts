@@ -2,6 +2,7 @@ import { emit, silently } from "./events.ts";
 import { MSG, TorchError } from "./errors.ts";
 import { legacyTypeName } from "./dtype.ts";
 import type { Tensor } from "./tensor.ts";
+import { copyInLayout } from "./views.ts";
 
 let gradEnabled = true;
 let nextSequenceNr = 0;
@@ -271,7 +272,7 @@ function runPreHooks(node: Node, grad: Tensor): Tensor {
   }
   const t = node.retainGradTensor;
   if (t) {
-    const total = silently(() => noGrad(() => (t.gradRaw ? t.gradRaw.add(g) : g.clone())));
+    const total = silently(() => noGrad(() => (t.gradRaw ? t.gradRaw.add(g) : copyInLayout(g, null))));
     t.gradRaw = total;
     emit({ kind: "retain-grad", tensor: t, total });
   }
@@ -282,7 +283,8 @@ function accumulateInto(node: AccumulateGrad, incoming: Tensor): void {
   const v = node.variable;
   silently(() =>
     noGrad(() => {
-      if (v.gradRaw === null) v.gradRaw = incoming.detach().clone();
+      // the first grad takes the leaf's layout (PyTorch's layout contract for .grad)
+      if (v.gradRaw === null) v.gradRaw = copyInLayout(incoming, v);
       else v.gradRaw.add_(incoming);
     }),
   );

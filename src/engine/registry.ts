@@ -1,8 +1,9 @@
 import { AccumulateGrad, Node, isGradEnabled, noGrad, type SavedTensor } from "./autograd.ts";
 import { emit, silently } from "./events.ts";
-import { MSG, TorchError } from "./errors.ts";
+import { TorchError } from "./errors.ts";
 import { castValue } from "./dtype.ts";
 import { Tensor } from "./tensor.ts";
+import { assertNoInternalOverlap, assertNoPartialOverlap, checkInplace, rebaseHistory } from "./views.ts";
 
 /** What a backward function sees: the op's inputs, output and attributes. */
 export interface OpContext<A> {
@@ -90,9 +91,13 @@ export function runOp<A>(def: OpDef<A>, inputs: Tensor[], attrs: A): Tensor {
   return out;
 }
 
+/** In-place ops that may write an expanded tensor (ATen builds their iterators without the overlap check). */
+const OVERLAP_UNCHECKED = new Set(["fill", "zero", "masked_fill"]);
+
 /**
  * An in-place op (`a.add_(b)`): computes `def` on [target, ...others], writes the result into
- * target's storage, bumps its version and, when grad is tracked, gives target a new grad_fn.
+ * target's elements (through to its base when target is a view), bumps the shared version and, when
+ * grad is tracked, rebases target's history (a view's base gets CopySlices).
  */
 export function runInplace<A>(
   def: OpDef<A>,
@@ -101,10 +106,15 @@ export function runInplace<A>(
   attrs: A,
   opName: string,
 ): Tensor {
-  if (isGradEnabled() && target.requiresGrad && target.isLeaf) {
-    throw new TorchError("RuntimeError", MSG.leafInplace);
-  }
   const inputs = [target, ...others];
+  checkInplace(
+    target,
+    inputs.some((t) => t.requiresGrad),
+  );
+  if (!OVERLAP_UNCHECKED.has(def.name)) {
+    assertNoInternalOverlap(target);
+    for (const t of others) assertNoPartialOverlap(target, t);
+  }
   const result = silently(() => noGrad(() => def.forward(inputs, attrs)));
   if (result.numel() !== target.numel()) {
     throw new TorchError(
@@ -127,10 +137,11 @@ export function runInplace<A>(
     node = makeNode(def, { inputs: [before, ...others], out: target, attrs }, true, inputs);
   }
   const src = result.values;
-  const dst = target.values;
-  for (let i = 0; i < dst.length; i++) dst[i] = castValue(target.dtype, src[i]);
+  target.writeValues(
+    result.dtype === target.dtype ? src : Array.from(src, (v) => castValue(target.dtype, v)),
+  );
   target.bumpVersion();
-  if (node) target.setGradFn(node);
+  if (node) rebaseHistory(target, node);
   emit({
     kind: "inplace",
     op: opName,

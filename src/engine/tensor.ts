@@ -2,13 +2,21 @@ import { AccumulateGrad, type GradHook, type Node, runBackward } from "./autogra
 import { allocate, type DType, isFloating, type Storage } from "./dtype.ts";
 import { emit, silently } from "./events.ts";
 import { MSG, TorchError } from "./errors.ts";
-import { numel, sameShape, type Shape } from "./shape.ts";
+import { numel, sameShape, type Shape, stridesOf } from "./shape.ts";
 import * as ops from "./ops/index.ts";
 import { reprTensor } from "./repr.ts";
+import { gather, isContiguousLayout, lastPosition, scatterInto } from "./strided.ts";
+import { asStridedBackward, type ViewMeta, viewRebaseError } from "./views.ts";
 
 let nextTensorId = 1;
 
-/** The buffer a tensor reads, shared by detach() and reshape-like views, with PyTorch's version counter. */
+/**
+ * Bumped by every write into any storage: a strided tensor's cached row-major copy of its elements
+ * is good while this has not moved.
+ */
+let writeEpoch = 0;
+
+/** The buffer a tensor reads, shared by detach() and views, with PyTorch's version counter. */
 export interface TensorStorage {
   data: Storage;
   version: number;
@@ -16,13 +24,31 @@ export interface TensorStorage {
 
 export type Operand = Tensor | number | boolean;
 
-/** A dense, contiguous tensor with PyTorch's autograd metadata. */
+/**
+ * A tensor with PyTorch's layout and autograd metadata. Its elements sit in `storage.data` at
+ * `storageOffset + Σ index[d] * strides[d]`, as PyTorch's do: views (transpose, select, expand, ...)
+ * share their base's storage, so writes through a view reach the base. `values` is always the
+ * row-major (contiguous) sequence of the elements, which is what every kernel reads.
+ */
 export class Tensor {
   /** Numeric ids only go up; the trace refers to tensors by them. */
   readonly id = nextTensorId++;
   readonly shape: readonly number[];
   readonly dtype: DType;
+  /** PyTorch's strides, in elements (`t.stride()`). */
+  readonly strides: readonly number[];
+  /** Where element 0 sits in the storage (`t.storage_offset()`). */
+  readonly storageOffset: number;
   storage: TensorStorage;
+  /** Set on the result of a view op: PyTorch's `_base` and how the view was made. */
+  viewMeta: ViewMeta | null = null;
+  private readonly _numel: number;
+  private readonly _contiguous: boolean;
+  /** `values` of a contiguous tensor: the storage itself or a window of it (writes go through). */
+  private _window: Storage | null = null;
+  /** `values` of a strided tensor: a row-major copy, good while `_cacheEpoch === writeEpoch`. */
+  private _cache: Storage | null = null;
+  private _cacheEpoch = -1;
   private _requiresGrad = false;
   private _gradFn: Node | null = null;
   private _accumulator: AccumulateGrad | null = null;
@@ -34,12 +60,38 @@ export class Tensor {
   /** The program's name for this tensor, when known (set by the Python shim or the user). */
   label: string | null = null;
 
-  constructor(data: Storage | TensorStorage, shape: Shape, dtype: DType) {
+  /**
+   * A tensor over `data` (a buffer, or a storage to share). Without `strides` the elements are the
+   * whole buffer, row-major; with them, any layout that stays inside the buffer.
+   */
+  constructor(
+    data: Storage | TensorStorage,
+    shape: Shape,
+    dtype: DType,
+    strides?: readonly number[],
+    storageOffset = 0,
+  ) {
     this.storage = "version" in data ? data : { data, version: 0 };
     this.shape = [...shape];
     this.dtype = dtype;
-    if (this.storage.data.length !== numel(shape)) {
-      throw new Error(`storage of ${this.storage.data.length} elements for shape [${shape.join(", ")}]`);
+    this._numel = numel(shape);
+    const size = this.storage.data.length;
+    if (strides === undefined) {
+      if (size !== this._numel) {
+        throw new Error(`storage of ${size} elements for shape [${shape.join(", ")}]`);
+      }
+      this.strides = stridesOf(shape);
+      this.storageOffset = 0;
+      this._contiguous = true;
+    } else {
+      if (strides.length !== shape.length || lastPosition(shape, strides, storageOffset) >= size) {
+        throw new Error(
+          `layout (shape [${shape.join(", ")}], strides [${strides.join(", ")}], offset ${storageOffset}) outside a storage of ${size} elements`,
+        );
+      }
+      this.strides = [...strides];
+      this.storageOffset = storageOffset;
+      this._contiguous = isContiguousLayout(shape, strides);
     }
   }
 
@@ -61,24 +113,101 @@ export class Tensor {
     return x instanceof Tensor ? x : Tensor.wrap(x, dtype);
   }
 
-  /** The raw elements, row-major. Writing to it bypasses autograd. */
+  /**
+   * The elements, row-major. For a contiguous tensor this is its part of the storage itself, so
+   * writing to it writes the tensor (bypassing autograd); for a strided one (a transpose, a column)
+   * it is a copy: write with `writeValues`.
+   */
   get values(): Storage {
-    return this.storage.data;
+    const data = this.storage.data;
+    if (this._contiguous) {
+      if (this._window === null || this._window.buffer !== data.buffer) {
+        const n = this._numel;
+        this._window =
+          this.storageOffset === 0 && n === data.length
+            ? data
+            : data.subarray(this.storageOffset, this.storageOffset + n);
+      }
+      return this._window;
+    }
+    if (this._cache === null || this._cacheEpoch !== writeEpoch) {
+      this._cache = gather(data, this.dtype, this.shape, this.strides, this.storageOffset);
+      this._cacheEpoch = writeEpoch;
+    }
+    return this._cache;
   }
+
+  /** Writes row-major `src` (already of this dtype's values) into this tensor's storage elements. */
+  writeValues(src: ArrayLike<number>): void {
+    if (this._contiguous) {
+      const dst = this.values;
+      for (let i = 0; i < dst.length; i++) dst[i] = src[i];
+    } else {
+      scatterInto(this.storage.data, src, this.shape, this.strides, this.storageOffset);
+    }
+    writeEpoch++;
+  }
+
+  /** `t.stride()` / `t.stride(dim)`. */
+  stride(dim?: number): number[] | number {
+    if (dim === undefined) return [...this.strides];
+    return this.strides[dim < 0 ? dim + this.strides.length : dim];
+  }
+  /** `t.is_contiguous()`. */
+  isContiguous(): boolean {
+    return this._contiguous;
+  }
+  /** `t._is_view()`: made by a view op (detach() shares storage but is not one). */
+  isView(): boolean {
+    return this.viewMeta !== null;
+  }
+
   get version(): number {
     return this.storage.version;
   }
   bumpVersion(): void {
     this.storage.version++;
+    writeEpoch++;
   }
+  /** PyTorch's requires_grad: a view requires grad when its base does. */
   get requiresGrad(): boolean {
-    return this._requiresGrad;
+    return (
+      this._requiresGrad ||
+      this._gradFn !== null ||
+      (this.viewMeta !== null && this.viewMeta.base.requiresGrad)
+    );
   }
   /** `x.requires_grad = flag`, with PyTorch's rules. */
   set requiresGrad(flag: boolean) {
     this.requiresGrad_(flag);
   }
+  /**
+   * The grad_fn. A view whose storage was written in place since its grad_fn was set (through
+   * itself, its base or another view) gets a new one, AsStridedBackward0 from its base, when next
+   * asked, as PyTorch's VariableHooks::grad_fn does.
+   */
   get gradFn(): Node | null {
+    const meta = this.viewMeta;
+    if (meta === null) return this._gradFn;
+    if (this._gradFn === null && !meta.base.requiresGrad) return null;
+    if (meta.attrVersion !== this.version) {
+      const error = viewRebaseError(meta, this._gradFn, true);
+      if (error) throw new TorchError("RuntimeError", error);
+      const old = this._gradFn;
+      const node = asStridedBackward(this, meta.base);
+      node.outputTensor = this;
+      // PyTorch 2.x moves the retain_grad hook to the new grad_fn
+      if (this.retainsGrad && old) {
+        old.retainGradTensor = null;
+        node.retainGradTensor = this;
+      }
+      this._gradFn = node;
+      meta.attrVersion = this.version;
+    }
+    return this._gradFn;
+  }
+  /** The grad_fn as last set, without a view's refresh (PyTorch's grad_fn_). */
+  get gradFnRaw(): Node | null {
     return this._gradFn;
   }
   /** Set by the op dispatcher only. */
@@ -86,7 +215,9 @@ export class Tensor {
     this._gradFn = node;
     this._requiresGrad = true;
     node.outputTensor = this;
+    if (this.viewMeta) this.viewMeta.attrVersion = this.version;
   }
+  /** PyTorch 2.x's is_leaf: no grad_fn set (a view's pending AsStridedBackward0 does not count). */
   get isLeaf(): boolean {
     return this._gradFn === null;
   }
@@ -118,21 +249,21 @@ export class Tensor {
   }
 
   retainGrad(): void {
-    if (!this._requiresGrad) throw new TorchError("RuntimeError", MSG.retainGradNoGrad);
+    if (!this.requiresGrad) throw new TorchError("RuntimeError", MSG.retainGradNoGrad);
     if (this.isLeaf || this.retainsGrad) return;
     this.retainsGrad = true;
-    this._gradFn!.retainGradTensor = this;
+    this.gradFn!.retainGradTensor = this;
   }
 
   /** `register_hook`: runs on this tensor's grad during backward; may return a replacement. */
   registerHook(hook: GradHook): () => void {
-    if (!this._requiresGrad) {
+    if (!this.requiresGrad) {
       throw new TorchError(
         "RuntimeError",
         "cannot register a hook on a tensor that doesn't require gradient",
       );
     }
-    const node = this._gradFn ?? this.gradAccumulator()!;
+    const node = this.gradFn ?? this.gradAccumulator()!;
     node.preHooks.push(hook);
     return () => {
       const i = node.preHooks.indexOf(hook);
@@ -141,7 +272,7 @@ export class Tensor {
   }
 
   backward(gradient?: Tensor | null, opts: { retainGraph?: boolean } = {}): void {
-    if (!this._requiresGrad) throw new TorchError("RuntimeError", MSG.noGradFn);
+    if (!this.requiresGrad) throw new TorchError("RuntimeError", MSG.noGradFn);
     let g = gradient ?? null;
     if (!g) {
       if (this.numel() !== 1) throw new TorchError("RuntimeError", MSG.implicitScalar);
@@ -156,20 +287,26 @@ export class Tensor {
     runBackward([this], [g], opts);
   }
 
-  /** A new tensor sharing storage, cut from the graph. */
+  /** A new tensor sharing storage (and the version counter), cut from the graph. */
   detach(): Tensor {
-    const t = new Tensor(this.storage, this.shape, this.dtype);
+    const t = new Tensor(this.storage, this.shape, this.dtype, this.strides, this.storageOffset);
     t.label = this.label;
     return t;
   }
   detach_(): this {
+    if (this.viewMeta) {
+      throw new TorchError(
+        "RuntimeError",
+        "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence detach_() cannot be called on these gradients. To fix this error, please refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.",
+      );
+    }
     this._gradFn = null;
     this._requiresGrad = false;
     return this;
   }
 
   numel(): number {
-    return this.values.length;
+    return this._numel;
   }
   dim(): number {
     return this.shape.length;

@@ -6,13 +6,13 @@
 import type { DType, Storage } from "../dtype.ts";
 import { TorchError } from "../errors.ts";
 import { defineOp } from "../registry.ts";
-import { broadcastShapes, numel, type Shape, stridesOf } from "../shape.ts";
+import { broadcastShapes, numel } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 import { mul } from "./elementwise.ts";
+import { computeStride } from "../strided.ts";
 import {
-  clone,
+  contiguous,
   expand,
-  expandGeometry,
   mT,
   reshape,
   squeeze,
@@ -415,66 +415,15 @@ export function outer(a: Tensor, b: Tensor): Tensor {
 // ---------------------------------------------------------------------------------------------
 // matmul
 
-/**
- * ATen's computeStride: the strides a view of (shape, strides) as `newShape` would have, or null
- * when the elements cannot be viewed that way without a copy.
- */
-export function viewStrides(shape: Shape, strides: readonly number[], newShape: Shape): number[] | null {
-  if (shape.length === 0) return newShape.map(() => 1);
-  const n = numel(shape);
-  if (n === 0)
-    return shape.length === newShape.length && shape.every((s, i) => s === newShape[i])
-      ? [...strides]
-      : stridesOf(newShape);
-  const out = new Array<number>(newShape.length);
-  let viewD = newShape.length - 1;
-  let chunkBase = strides[strides.length - 1];
-  let tensorNumel = 1;
-  let viewNumel = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    tensorNumel *= shape[d];
-    if (d === 0 || (shape[d - 1] !== 1 && strides[d - 1] !== tensorNumel * chunkBase)) {
-      while (viewD >= 0 && (viewNumel < tensorNumel || newShape[viewD] === 1)) {
-        out[viewD] = viewNumel * chunkBase;
-        viewNumel *= newShape[viewD];
-        viewD--;
-      }
-      if (viewNumel !== tensorNumel) return null;
-      if (d > 0) {
-        chunkBase = strides[d - 1];
-        tensorNumel = 1;
-        viewNumel = 1;
-      }
-    }
-  }
-  return viewD === -1 ? out : null;
-}
+/** ATen's computeStride (see strided.ts), kept under its old name. */
+export const viewStrides = computeStride;
 
-/** PyTorch's is_contiguous: strides of size-1 dims do not matter. */
-function isContiguous(shape: Shape, strides: readonly number[]): boolean {
-  let expected = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    if (shape[d] === 1) continue;
-    if (strides[d] !== expected) return false;
-    expected *= shape[d];
-  }
-  return true;
-}
-
-/** Strides of the last-two-dims transpose of a contiguous tensor of `shape`. */
-function mTStrides(shape: Shape): number[] {
-  const s = stridesOf(shape);
+/** Strides of the last-two-dims transpose (`t.mT`) of a tensor with `strides`. */
+function swapLastTwo(strides: readonly number[]): number[] {
+  const s = [...strides];
   const r = s.length;
   [s[r - 2], s[r - 1]] = [s[r - 1], s[r - 2]];
   return s;
-}
-
-/**
- * `x.reshape(shape)` where x is PyTorch's strided view with `strides` (our data being its contiguous
- * copy): a view (ViewBackward0) when PyTorch can view it, else clone + _unsafe_view as PyTorch copies.
- */
-function reshapeLike(x: Tensor, strides: readonly number[], shape: number[]): Tensor {
-  return viewStrides(x.shape, strides, shape) ? reshape(x, shape) : unsafeView(clone(x), shape);
 }
 
 /** ATen's should_fold: fold the batch of the larger operand into an mm or mv without a copy. */
@@ -490,7 +439,7 @@ function shouldFold(t1: Tensor, t2: Tensor): boolean {
     ? t1.shape
     : [...t2.shape.slice(0, -2), t2.shape[t2.dim() - 1], t2.shape[t2.dim() - 2]];
   if (numel(shape) === 0) return true;
-  const strides = t1Larger ? stridesOf(t1.shape) : mTStrides(t2.shape);
+  const strides = t1Larger ? [...t1.strides] : swapLastTwo(t2.strides);
   for (let i = 0; i < dimBig - 2; i++) if (strides[i] !== strides[i + 1] * shape[i + 1]) return false;
   return true;
 }
@@ -521,17 +470,15 @@ export function matmul(t1: Tensor, t2: Tensor): Tensor {
   if (shouldFold(t1, t2)) {
     const swap = d2 > d1;
     const x1 = swap ? mT(t2) : t1;
-    const x1Strides = swap ? mTStrides(t2.shape) : stridesOf(t1.shape);
     const x2 = !swap ? t2 : d1 === 2 ? t(t1) : t1;
     const outShape = x1.shape.slice(0, -1);
     const folded = numel(outShape);
-    const x1Folded = reshapeLike(x1, x1Strides, [folded, x1.shape[x1.dim() - 1]]);
+    const x1Folded = reshape(x1, [folded, x1.shape[x1.dim() - 1]]);
     if (x2.dim() === 2) {
       outShape.push(x2.shape[1]);
       const out = unsafeView(mm(x1Folded, x2), outShape);
       if (!swap) return out;
-      const back = mT(out);
-      return isContiguous(back.shape, mTStrides(out.shape)) ? back : clone(back);
+      return contiguous(mT(out));
     }
     return unsafeView(mv(x1Folded, x2), outShape);
   }
@@ -549,18 +496,11 @@ export function matmul(t1: Tensor, t2: Tensor): Tensor {
   const batch = broadcastShapes(batch1, batch2);
   const count = numel(batch);
   const size1 = [...batch, n, m1];
-  const x1 = reshapeLike(expand(t1, size1), expandGeometry(t1.shape, stridesOf(t1.shape), size1).strides, [
-    count,
-    n,
-    m1,
-  ]);
+  const x1 = reshape(expand(t1, size1), [count, n, m1]);
   const vectorRhs = d2 === 1;
   const size2 = vectorRhs ? [...batch, m2] : [...batch, m2, p];
   const e2 = expand(t2, size2);
-  const e2Strides = expandGeometry(t2.shape, stridesOf(t2.shape), size2).strides;
-  const x2 = vectorRhs
-    ? unsqueeze(reshapeLike(e2, e2Strides, [count, m2]), 2)
-    : reshapeLike(e2, e2Strides, [count, m2, p]);
+  const x2 = vectorRhs ? unsqueeze(reshape(e2, [count, m2]), 2) : reshape(e2, [count, m2, p]);
   const outShape = [...batch, ...(d1 > 1 ? [n] : []), ...(d2 > 1 ? [p] : [])];
   const r = bmm(x1, x2);
   return unsafeView(vectorRhs ? squeeze(r, -1) : r, outShape);

@@ -1019,7 +1019,7 @@ function checkExpandable(shape: Shape, target: number[]): void {
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
   const wt = transposeMatrix(weight);
   if (bias && x.shape.length === 2) return addmm(bias, x, wt);
-  if (bias && x.shape.length === 3) {
+  if (bias && x.shape.length === 3 && x.isContiguous()) {
     const [b, s, k] = x.shape;
     const out = addmm(bias, view(x, [b * s, k]), wt);
     return view(out, [b, s, out.shape[1]]);

@@ -1,14 +1,17 @@
 /**
- * Shape ops and indexing, with PyTorch 2.x's grad_fn names. Tensors here are contiguous, so the ops
- * whose result has the same row-major layout (view, reshape, flatten, squeeze, unsqueeze, alias) share
- * the input's storage — in-place writes and the version counter behave as PyTorch's views do — while
- * the others (transpose, select, slice, expand, ...) copy through a strided gather.
+ * Shape ops and indexing, with PyTorch 2.x's grad_fn names and PyTorch's layouts. The ops PyTorch
+ * makes as views (view, reshape of a viewable tensor, flatten, squeeze, unsqueeze, permute, transpose,
+ * t, expand, select, slice, narrow, split, chunk, unbind, alias) return tensors over the input's
+ * storage with PyTorch's strides and storage offset, marked as views of the input's base: in-place
+ * writes show through (CopySlices on the base), the version counter is shared, and view() refuses
+ * what PyTorch's computeStride refuses. The others (repeat, cat, stack, clone, indexing with
+ * tensors) copy.
  */
 import { isGradEnabled, Node, noGrad, type SavedTensor } from "../autograd.ts";
 import { allocate, castValue, legacyTypeName, type Storage } from "../dtype.ts";
-import { MSG, TorchError } from "../errors.ts";
+import { TorchError } from "../errors.ts";
 import { emit, silently } from "../events.ts";
-import { resultType, sumToShape } from "../kernels.ts";
+import { castTo, resultType, sumToShape } from "../kernels.ts";
 import { defineOp } from "../registry.ts";
 import {
   broadcastIndexMap,
@@ -19,73 +22,38 @@ import {
   type Shape,
   stridesOf,
 } from "../shape.ts";
+import {
+  computeStride,
+  gatherInto,
+  isContiguousLayout,
+  preservedStrides,
+  scatterInto,
+  stridedPositions,
+} from "../strided.ts";
 import { Tensor } from "../tensor.ts";
+import {
+  assertNoInternalOverlap,
+  assertNoPartialOverlap,
+  asView,
+  checkInplace,
+  rebaseHistory,
+} from "../views.ts";
 
 type NoAttrs = Record<string, never>;
 
 // ---------------------------------------------------------------------------------------------
-// Strided copies: every copying view op is a gather through (shape, strides, offset).
+// Layout helpers
 
-/** Copies the elements of the strided view (shape, strides, offset) of `src` into `out`, row-major. */
-function gatherInto(
-  src: Storage,
-  out: Storage,
-  shape: Shape,
-  strides: readonly number[],
-  offset: number,
-): void {
-  const n = out.length;
-  if (n === 0) return;
-  const rank = shape.length;
-  if (rank === 0) {
-    out[0] = src[offset];
-    return;
-  }
-  const last = rank - 1;
-  const lastN = shape[last];
-  const lastS = strides[last];
-  const idx = new Array<number>(rank).fill(0);
-  let base = offset;
-  let o = 0;
-  for (;;) {
-    for (let j = 0, p = base; j < lastN; j++, p += lastS) out[o++] = src[p];
-    let d = last - 1;
-    for (; d >= 0; d--) {
-      idx[d]++;
-      base += strides[d];
-      if (idx[d] < shape[d]) break;
-      base -= strides[d] * idx[d];
-      idx[d] = 0;
-    }
-    if (d < 0 || o >= n) return;
-  }
+/** `a`'s storage seen with another geometry: what a view op's forward returns. */
+function restride(a: Tensor, shape: Shape, strides: readonly number[], offset: number): Tensor {
+  return new Tensor(a.storage, shape, a.dtype, strides, offset);
 }
 
-function gather(a: Tensor, shape: Shape, strides: readonly number[], offset: number): Tensor {
+/** A new row-major tensor of the elements (shape, strides, offset) of `a`'s row-major `values`. */
+function gatherLogical(a: Tensor, shape: Shape, strides: readonly number[], offset: number): Tensor {
   const out = allocate(a.dtype, numel(shape));
   gatherInto(a.values, out, shape, strides, offset);
   return new Tensor(out, shape, a.dtype);
-}
-
-/** Flat positions of the strided view (shape, strides, offset), row-major. */
-function stridedPositions(shape: Shape, strides: readonly number[], offset: number): Int32Array {
-  const pos = new Int32Array(numel(shape));
-  const n = pos.length;
-  if (n === 0) return pos;
-  const rank = shape.length;
-  const idx = new Array<number>(rank).fill(0);
-  let flat = offset;
-  for (let k = 0; k < n; k++) {
-    pos[k] = flat;
-    for (let d = rank - 1; d >= 0; d--) {
-      idx[d]++;
-      flat += strides[d];
-      if (idx[d] < shape[d]) break;
-      flat -= strides[d] * idx[d];
-      idx[d] = 0;
-    }
-  }
-  return pos;
 }
 
 /** A float32 tensor of `shape`, zero but at `pos`, where it holds the grad `g` (added, for repeats). */
@@ -96,14 +64,13 @@ function scatterGrad(g: Tensor, shape: Shape, pos: Int32Array): Tensor {
   return new Tensor(out, shape, "float32");
 }
 
-/** A tensor sharing `a`'s storage with another shape of the same numel. */
-function aliasShape(a: Tensor, shape: Shape): Tensor {
-  return new Tensor(a.storage, shape, a.dtype);
-}
-
-/** Reshapes a (contiguous) gradient back to the input's shape. */
-function gradAs(g: Tensor, shape: Shape): Tensor {
-  return sameShape(g.shape, shape) ? g : new Tensor(g.storage, shape, g.dtype);
+/** `g.reshape(shape)` without autograd: a view of g when its layout allows, else a row-major copy. */
+function reshapeData(g: Tensor, shape: Shape): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const strides = computeStride(g.shape, g.strides, shape);
+  return strides
+    ? restride(g, shape, strides, g.storageOffset)
+    : new Tensor(g.values.slice(), shape, g.dtype);
 }
 
 function noSaves() {
@@ -111,7 +78,7 @@ function noSaves() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// view / reshape / flatten / _unsafe_view: the same elements, another shape (shared storage).
+// view / reshape / flatten / _unsafe_view: the same elements, another shape
 
 /** ATen's infer_size: resolves one -1, with PyTorch's error texts. */
 export function inferSize(shape: readonly number[], n: number): number[] {
@@ -144,29 +111,53 @@ export function inferSize(shape: readonly number[], n: number): number[] {
   throw new TorchError("RuntimeError", `shape '${formatShape(shape)}' is invalid for input of size ${n}`);
 }
 
-function sameLayoutOp(name: string, gradFn: string) {
-  return defineOp<{ shape: number[] }>({
+const VIEW_INCOMPATIBLE =
+  "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.";
+
+/** A view op with another shape: the strides come from computeStride (checked by the caller). */
+function reshapeViewOp(name: string, gradFn: string) {
+  return defineOp<{ shape: number[]; strides: number[] }>({
     name,
     gradFn,
-    forward: ([a], { shape }) => aliasShape(a, shape),
-    backward: (g, { inputs: [a] }) => [gradAs(g, a.shape)],
+    forward: ([a], { shape, strides }) => restride(a, shape, strides, a.storageOffset),
+    backward: (g, { inputs: [a] }) => [reshapeData(g, a.shape)],
     saves: noSaves,
   });
 }
-const runView = sameLayoutOp("view", "ViewBackward0");
-// reshape of a contiguous tensor is a view: PyTorch 2.x prints ViewBackward0 (1.13: ReshapeAliasBackward0)
-const runReshape = sameLayoutOp("reshape", "ViewBackward0");
-const runFlatten = sameLayoutOp("flatten", "ViewBackward0");
-const runUnsafeView = sameLayoutOp("_unsafe_view", "UnsafeViewBackward0");
+const runView = reshapeViewOp("view", "ViewBackward0");
+// reshape of a viewable tensor is a view: PyTorch 2.x prints ViewBackward0 (1.13: ReshapeAliasBackward0)
+const runReshape = reshapeViewOp("reshape", "ViewBackward0");
+const runFlatten = reshapeViewOp("flatten", "ViewBackward0");
 
-/** `a.view(shape)`: ViewBackward0; shares a's storage. */
+// _unsafe_view shares the storage but is no view for autograd (its input is a fresh copy)
+const runUnsafeView = defineOp<{ shape: number[] }>({
+  name: "_unsafe_view",
+  gradFn: "UnsafeViewBackward0",
+  forward: ([a], { shape }) => reshapeData(a, shape),
+  backward: (g, { inputs: [a] }) => [reshapeData(g, a.shape)],
+  saves: noSaves,
+});
+
+/** `a.view(shape)`: ViewBackward0, over a's storage; PyTorch's error when the strides cannot allow it. */
 export function view(a: Tensor, shape: readonly number[]): Tensor {
-  return runView([a], { shape: inferSize(shape, a.numel()) });
+  const size = inferSize(shape, a.numel());
+  const strides = computeStride(a.shape, a.strides, size);
+  if (!strides) throw new TorchError("RuntimeError", VIEW_INCOMPATIBLE);
+  return asView(a, runView([a], { shape: size, strides }));
 }
 
-/** `a.reshape(shape)`: a view of a contiguous tensor (ViewBackward0 in PyTorch 2.x). */
+/**
+ * `a.reshape(shape)`: a view when computeStride allows it (ViewBackward0 in PyTorch 2.x), else a
+ * row-major copy: clone + _unsafe_view (CloneBackward0, UnsafeViewBackward0), as ATen's reshape.
+ */
 export function reshape(a: Tensor, shape: readonly number[]): Tensor {
-  return runReshape([a], { shape: inferSize(shape, a.numel()) });
+  return reshapeAs(a, inferSize(shape, a.numel()), runReshape);
+}
+
+function reshapeAs(a: Tensor, size: number[], run: typeof runReshape): Tensor {
+  const strides = computeStride(a.shape, a.strides, size);
+  if (strides) return asView(a, run([a], { shape: size, strides }));
+  return runUnsafeView([contiguousClone(a)], { shape: size });
 }
 
 /** ATen's `_unsafe_view` (UnsafeViewBackward0), which matmul uses to unfold a batch. */
@@ -181,96 +172,109 @@ export function flatten(a: Tensor, startDim = 0, endDim = -1): Tensor {
   if (start > end) {
     throw new TorchError("RuntimeError", "flatten() has invalid args: start_dim cannot come after end_dim");
   }
-  if (a.dim() === 0) return runFlatten([a], { shape: [1] });
+  if (a.dim() === 0) return reshapeAs(a, [1], runFlatten);
   if (start === end) return a;
   const shape = [...a.shape.slice(0, start), numel(a.shape.slice(start, end + 1)), ...a.shape.slice(end + 1)];
-  return runFlatten([a], { shape });
+  return reshapeAs(a, shape, runFlatten);
 }
 
-/** `a.contiguous()`: every tensor here is contiguous, so this is `a` itself, as in PyTorch. */
+/** `a.contiguous()`: `a` itself when contiguous (as PyTorch returns self), else a row-major clone. */
 export function contiguous(a: Tensor): Tensor {
-  return a;
+  return a.isContiguous() ? a : contiguousClone(a);
+}
+
+/** `a.is_contiguous()`. */
+export function isContiguous(a: Tensor): boolean {
+  return a.isContiguous();
 }
 
 // ---------------------------------------------------------------------------------------------
-// squeeze / unsqueeze / alias (shared storage)
+// squeeze / unsqueeze / alias
 
 const runSqueeze = defineOp<{ dims: number[] | null; gradFn: string }>({
   name: "squeeze",
   gradFn: (_inputs, { gradFn }) => gradFn,
   forward: ([a], { dims }) => {
-    const drop = (d: number) => a.shape[d] === 1 && (dims === null || dims.includes(d));
-    return aliasShape(
+    const keep = a.shape.map((s, d) => !(s === 1 && (dims === null || dims.includes(d))));
+    return restride(
       a,
-      a.shape.filter((_, d) => !drop(d)),
+      a.shape.filter((_, d) => keep[d]),
+      a.strides.filter((_, d) => keep[d]),
+      a.storageOffset,
     );
   },
-  backward: (g, { inputs: [a] }) => [gradAs(g, a.shape)],
+  backward: (g, { inputs: [a] }) => [reshapeData(g, a.shape)],
   saves: noSaves,
 });
 
-/** `a.squeeze()`, `a.squeeze(dim)` or `a.squeeze([dims])`: drops size-1 dims (shares storage). */
+/** `a.squeeze()`, `a.squeeze(dim)` or `a.squeeze([dims])`: drops size-1 dims (a view). */
 export function squeeze(a: Tensor, dim?: number | number[] | null): Tensor {
   // PyTorch 2.x numbering: squeeze() 0, squeeze(dim) 1, squeeze(dims) 2
-  if (dim === undefined || dim === null) return runSqueeze([a], { dims: null, gradFn: "SqueezeBackward0" });
+  if (dim === undefined || dim === null)
+    return asView(a, runSqueeze([a], { dims: null, gradFn: "SqueezeBackward0" }));
   if (typeof dim === "number")
-    return runSqueeze([a], { dims: [normalizeDim(dim, a.dim())], gradFn: "SqueezeBackward1" });
+    return asView(a, runSqueeze([a], { dims: [normalizeDim(dim, a.dim())], gradFn: "SqueezeBackward1" }));
   const dims = [...new Set(dim.map((d) => normalizeDim(d, a.dim())))];
-  return runSqueeze([a], { dims, gradFn: "SqueezeBackward2" });
+  return asView(a, runSqueeze([a], { dims, gradFn: "SqueezeBackward2" }));
 }
 
 /**
  * ATen's in-place `squeeze_(dim)` as matmul applies it to a fresh mm result (SqueezeBackward4 in 2.x,
- * SqueezeBackward3 in 1.13). Shapes are immutable here, so this returns a tensor sharing the storage.
+ * SqueezeBackward3 in 1.13). Shapes are immutable here, so this returns a tensor sharing the storage
+ * (not a view: in PyTorch it is the same tensor).
  */
 export function squeezeInplace(a: Tensor, dim: number): Tensor {
   return runSqueeze([a], { dims: [normalizeDim(dim, a.dim())], gradFn: "SqueezeBackward4" });
 }
 
+/** ATen's unsqueeze geometry: the new dim's stride is the size × stride of the dim it precedes. */
+function unsqueezeGeometry(a: Tensor, dim: number) {
+  const stride = dim >= a.dim() ? 1 : a.shape[dim] * a.strides[dim];
+  return {
+    shape: [...a.shape.slice(0, dim), 1, ...a.shape.slice(dim)],
+    strides: [...a.strides.slice(0, dim), stride, ...a.strides.slice(dim)],
+  };
+}
+
 const runUnsqueeze = defineOp<{ dim: number }>({
   name: "unsqueeze",
   gradFn: "UnsqueezeBackward0",
-  forward: ([a], { dim }) => aliasShape(a, [...a.shape.slice(0, dim), 1, ...a.shape.slice(dim)]),
-  backward: (g, { inputs: [a] }) => [gradAs(g, a.shape)],
+  forward: ([a], { dim }) => {
+    const { shape, strides } = unsqueezeGeometry(a, dim);
+    return restride(a, shape, strides, a.storageOffset);
+  },
+  backward: (g, { inputs: [a] }) => [reshapeData(g, a.shape)],
   saves: noSaves,
 });
 
-/** `a.unsqueeze(dim)`: UnsqueezeBackward0 (shares storage). */
+/** `a.unsqueeze(dim)`: UnsqueezeBackward0 (a view). */
 export function unsqueeze(a: Tensor, dim: number): Tensor {
-  return runUnsqueeze([a], { dim: normalizeDim(dim, a.dim() + 1) });
+  return asView(a, runUnsqueeze([a], { dim: normalizeDim(dim, a.dim() + 1) }));
 }
 
 const runAlias = defineOp<NoAttrs>({
   name: "alias",
   gradFn: "AliasBackward0",
-  forward: ([a]) => aliasShape(a, a.shape),
+  forward: ([a]) => restride(a, a.shape, a.strides, a.storageOffset),
   backward: (g) => [g],
   saves: noSaves,
 });
 
 /** `a[...]`: a new tensor over the same storage (AliasBackward0). */
 export function alias(a: Tensor): Tensor {
-  return runAlias([a], {});
+  return asView(a, runAlias([a], {}));
 }
 
 // ---------------------------------------------------------------------------------------------
-// transposes and permutations (copies)
+// transposes and permutations (views with permuted strides)
 
-function permuteData(a: Tensor, dims: readonly number[]): Tensor {
-  // when the dims of size > 1 keep their order, the layout is unchanged: share the storage
-  const moved = dims.filter((d) => a.shape[d] !== 1);
-  if (moved.every((d, i) => i === 0 || d > moved[i - 1])) {
-    return aliasShape(
-      a,
-      dims.map((d) => a.shape[d]),
-    );
-  }
-  const strides = stridesOf(a.shape);
-  return gather(
+/** `a` with its dims reordered: dim i of the result is dim `dims[i]` of a (no autograd). */
+function permuted(a: Tensor, dims: readonly number[]): Tensor {
+  return restride(
     a,
     dims.map((d) => a.shape[d]),
-    dims.map((d) => strides[d]),
-    0,
+    dims.map((d) => a.strides[d]),
+    a.storageOffset,
   );
 }
 
@@ -290,8 +294,8 @@ function swapDims(rank: number, d0: number, d1: number): number[] {
 const runPermute = defineOp<{ dims: number[] }>({
   name: "permute",
   gradFn: "PermuteBackward0",
-  forward: ([a], { dims }) => permuteData(a, dims),
-  backward: (g, { attrs: { dims } }) => [permuteData(g, inversePermutation(dims))],
+  forward: ([a], { dims }) => permuted(a, dims),
+  backward: (g, { attrs: { dims } }) => [permuted(g, inversePermutation(dims))],
   saves: noSaves,
 });
 
@@ -311,27 +315,30 @@ export function permute(a: Tensor, dims: readonly number[]): Tensor {
     seen[w] = true;
     return w;
   });
-  return runPermute([a], { dims: wrapped });
+  return asView(a, runPermute([a], { dims: wrapped }));
 }
 
 const runTranspose = defineOp<{ dim0: number; dim1: number }>({
   name: "transpose",
   gradFn: "TransposeBackward0",
-  forward: ([a], { dim0, dim1 }) => permuteData(a, swapDims(a.dim(), dim0, dim1)),
-  backward: (g, { attrs: { dim0, dim1 } }) => [permuteData(g, swapDims(g.dim(), dim0, dim1))],
+  forward: ([a], { dim0, dim1 }) => permuted(a, swapDims(a.dim(), dim0, dim1)),
+  backward: (g, { attrs: { dim0, dim1 } }) => [permuted(g, swapDims(g.dim(), dim0, dim1))],
   saves: noSaves,
 });
 
 /** `a.transpose(dim0, dim1)`: TransposeBackward0 (even when dim0 == dim1, as in PyTorch). */
 export function transpose(a: Tensor, dim0: number, dim1: number): Tensor {
-  return runTranspose([a], { dim0: normalizeDim(dim0, a.dim()), dim1: normalizeDim(dim1, a.dim()) });
+  return asView(
+    a,
+    runTranspose([a], { dim0: normalizeDim(dim0, a.dim()), dim1: normalizeDim(dim1, a.dim()) }),
+  );
 }
 
 const runT = defineOp<NoAttrs>({
   name: "t",
   gradFn: "TBackward0",
-  forward: ([a]) => (a.dim() < 2 ? aliasShape(a, a.shape) : permuteData(a, [1, 0])),
-  backward: (g) => [g.dim() < 2 ? g : permuteData(g, [1, 0])],
+  forward: ([a]) => (a.dim() < 2 ? restride(a, a.shape, a.strides, a.storageOffset) : permuted(a, [1, 0])),
+  backward: (g) => [g.dim() < 2 ? g : permuted(g, [1, 0])],
   saves: noSaves,
 });
 
@@ -343,7 +350,7 @@ export function t(a: Tensor): Tensor {
       `t() expects a tensor with <= 2 dimensions, but self is ${a.dim()}D`,
     );
   }
-  return runT([a], {});
+  return asView(a, runT([a], {}));
 }
 
 // TORCH_WARN_ONCE: once per process, i.e. once per program run here
@@ -413,7 +420,9 @@ export function expandGeometry(
     const offset = ndim - 1 - i;
     const dim = tdim - 1 - offset;
     let size = dim >= 0 ? inShape[dim] : 1;
-    let stride = dim >= 0 ? inStrides[dim] : shape[i + 1] * strides[i + 1];
+    // a new leading dim takes the size × stride of the next one (ATen reads past the end for the
+    // last dim of a 0-dim tensor, where PyTorch shows 0)
+    let stride = dim >= 0 ? inStrides[dim] : i + 1 < ndim ? shape[i + 1] * strides[i + 1] : 0;
     let target = sizes[i];
     if (target === -1) {
       if (dim < 0) {
@@ -444,7 +453,7 @@ const runExpand = defineOp<{ shape: number[] }>({
   name: "expand",
   gradFn: "ExpandBackward0",
   forward: ([a], { shape }) =>
-    gather(a, shape, expandGeometry(a.shape, stridesOf(a.shape), shape).strides, 0),
+    restride(a, shape, expandGeometry(a.shape, a.strides, shape).strides, a.storageOffset),
   backward: (g, { inputs: [a] }) => [sumToShape(g, a.shape)],
   saves: noSaves,
 });
@@ -457,7 +466,7 @@ export function expand(a: Tensor, shape: readonly number[]): Tensor {
       `expand(${legacyTypeName(a.dtype)}{${formatShape(a.shape)}}, size=${formatShape(shape)}): the number of sizes provided (${shape.length}) must be greater or equal to the number of dimensions in the tensor (${a.dim()})`,
     );
   }
-  return runExpand([a], { shape: expandGeometry(a.shape, stridesOf(a.shape), shape).shape });
+  return asView(a, runExpand([a], { shape: expandGeometry(a.shape, a.strides, shape).shape }));
 }
 
 /** Positions of a tensor of `inShape` read by each element of its repeat to `outShape`. */
@@ -510,17 +519,32 @@ export function repeat(a: Tensor, repeats: readonly number[]): Tensor {
   return runRepeat([a], { repeats: [...repeats] });
 }
 
-const runClone = defineOp<NoAttrs>({
+/** A copy of `a`'s elements in a new storage laid out with `strides` (dense, offset 0). */
+function copyWithStrides(a: Tensor, strides: readonly number[]): Tensor {
+  if (isContiguousLayout(a.shape, strides)) return new Tensor(a.values.slice(), a.shape, a.dtype, strides);
+  const data = allocate(a.dtype, a.numel());
+  scatterInto(data, a.values, a.shape, strides, 0);
+  return new Tensor(data, a.shape, a.dtype, strides);
+}
+
+const runClone = defineOp<{ contiguous?: boolean }>({
   name: "clone",
   gradFn: "CloneBackward0",
-  forward: ([a]) => new Tensor(a.values.slice(), a.shape, a.dtype),
+  // memory_format: preserve keeps a dense layout (a transpose's clone is transposed), else row-major
+  forward: ([a], { contiguous }) =>
+    copyWithStrides(a, contiguous ? stridesOf(a.shape) : preservedStrides(a.shape, a.strides)),
   backward: (g) => [g],
   saves: noSaves,
 });
 
-/** `a.clone()`: a copy with its own storage (CloneBackward0). */
+/** `a.clone()`: a copy with its own storage (CloneBackward0), in a's layout when that is dense. */
 export function clone(a: Tensor): Tensor {
   return runClone([a], {});
+}
+
+/** `a.clone(memory_format=torch.contiguous_format)`: what contiguous() and reshape copy with. */
+function contiguousClone(a: Tensor): Tensor {
+  return runClone([a], { contiguous: true });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -551,7 +575,7 @@ function narrowData(a: Tensor, dim: number, start: number, len: number): Tensor 
   const strides = stridesOf(a.shape);
   const shape = [...a.shape];
   shape[dim] = len;
-  return gather(a, shape, strides, start * strides[dim]);
+  return gatherLogical(a, shape, strides, start * strides[dim]);
 }
 
 /** Legacy rule kept by PyTorch: 1-D empty tensors are skipped by cat. */
@@ -650,7 +674,7 @@ const runStack = defineOp<{ dim: number }>({
     return new Tensor(out, shape, dtype);
   },
   backward: (g, { inputs, attrs: { dim } }, needs) =>
-    inputs.map((t, i) => (needs[i] ? aliasShape(narrowData(g, dim, i, 1), t.shape) : null)),
+    inputs.map((t, i) => (needs[i] ? reshapeData(narrowData(g, dim, i, 1), t.shape) : null)),
   saves: noSaves,
 });
 
@@ -673,7 +697,11 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
 const runSplitPiece = defineOp<{ dim: number; start: number; length: number; gradFn: string }>({
   name: "split",
   gradFn: (_inputs, { gradFn }) => gradFn,
-  forward: ([a], { dim, start, length }) => narrowData(a, dim, start, length),
+  forward: ([a], { dim, start, length }) => {
+    const shape = [...a.shape];
+    shape[dim] = length;
+    return restride(a, shape, a.strides, a.storageOffset + start * a.strides[dim]);
+  },
   backward: (g, { inputs: [a], attrs: { dim, start, length } }) => {
     const strides = stridesOf(a.shape);
     const shape = [...a.shape];
@@ -684,9 +712,10 @@ const runSplitPiece = defineOp<{ dim: number; start: number; length: number; gra
 });
 
 /**
- * `a.split(size | sizes, dim)` (SplitBackward0 / SplitWithSizesBackward0). PyTorch gives all pieces
- * one shared multi-output node; the engine's nodes have one output, so each piece gets its own node
- * of that name (same grads).
+ * `a.split(size | sizes, dim)` (SplitBackward0 / SplitWithSizesBackward0): views of a, which refuse
+ * in-place ops that autograd would track, as PyTorch's multi-output views do. PyTorch gives all
+ * pieces one shared multi-output node; the engine's nodes have one output, so each piece gets its
+ * own node of that name (same grads).
  */
 export function split(a: Tensor, splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
   if (a.dim() === 0) throw new TorchError("RuntimeError", "split expects at least a 1-dimensional tensor");
@@ -733,7 +762,9 @@ export function split(a: Tensor, splitSizeOrSections: number | readonly number[]
       );
     }
   }
-  return pieces.map(([start, length]) => runSplitPiece([a], { dim: d, start, length, gradFn }));
+  return pieces.map(([start, length], i) =>
+    asView(a, runSplitPiece([a], { dim: d, start, length, gradFn }), i),
+  );
 }
 
 /** `a.chunk(chunks, dim)`: a split into pieces of ceil(size / chunks) (SplitBackward0). */
@@ -748,34 +779,61 @@ export function chunk(a: Tensor, chunks: number, dim = 0): Tensor[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// select / slice: the basic indexing ops (copies)
+// select / slice / unbind: the basic indexing ops (views)
+
+/** `a[..., index, ...]` at `dim` over a's storage (no autograd). */
+function selected(a: Tensor, dim: number, index: number): Tensor {
+  return restride(
+    a,
+    a.shape.filter((_, d) => d !== dim),
+    a.strides.filter((_, d) => d !== dim),
+    a.storageOffset + index * a.strides[dim],
+  );
+}
+
+/** The grad of a select: `g` in the selected row of zeros shaped like the input. */
+function selectGrad(g: Tensor, shape: Shape, dim: number, index: number): Tensor {
+  const strides = stridesOf(shape);
+  const pos = stridedPositions(
+    shape.filter((_, d) => d !== dim),
+    strides.filter((_, d) => d !== dim),
+    index * strides[dim],
+  );
+  return scatterGrad(g, shape, pos);
+}
 
 const runSelect = defineOp<{ dim: number; index: number }>({
   name: "select",
   gradFn: "SelectBackward0",
-  forward: ([a], { dim, index }) => {
-    const strides = stridesOf(a.shape);
-    return gather(
-      a,
-      a.shape.filter((_, d) => d !== dim),
-      strides.filter((_, d) => d !== dim),
-      index * strides[dim],
-    );
-  },
-  backward: (g, { inputs: [a], attrs: { dim, index } }) => {
-    const strides = stridesOf(a.shape);
-    const pos = stridedPositions(
-      a.shape.filter((_, d) => d !== dim),
-      strides.filter((_, d) => d !== dim),
-      index * strides[dim],
-    );
-    return [scatterGrad(g, a.shape, pos)];
-  },
+  forward: ([a], { dim, index }) => selected(a, dim, index),
+  backward: (g, { inputs: [a], attrs: { dim, index } }) => [selectGrad(g, a.shape, dim, index)],
   saves: noSaves,
 });
 
 function runSelectWrapped(a: Tensor, dim: number, index: number): Tensor {
-  return runSelect([a], { dim, index: index < 0 ? index + a.shape[dim] : index });
+  return asView(a, runSelect([a], { dim, index: index < 0 ? index + a.shape[dim] : index }));
+}
+
+const runUnbindPiece = defineOp<{ dim: number; index: number }>({
+  name: "unbind",
+  gradFn: "UnbindBackward0",
+  forward: ([a], { dim, index }) => selected(a, dim, index),
+  backward: (g, { inputs: [a], attrs: { dim, index } }) => [selectGrad(g, a.shape, dim, index)],
+  saves: noSaves,
+});
+
+/**
+ * `a.unbind(dim)`: the slices along `dim` (what `for row in a` yields), multi-output views like
+ * split's; each gets its own UnbindBackward0 node.
+ */
+export function unbind(a: Tensor, dim = 0): Tensor[] {
+  if (a.dim() === 0) {
+    throw new TorchError("IndexError", "Dimension specified as 0 but tensor has no dimensions");
+  }
+  const d = normalizeDim(dim, a.dim());
+  return Array.from({ length: a.shape[d] }, (_, i) =>
+    asView(a, runUnbindPiece([a], { dim: d, index: i }), i),
+  );
 }
 
 /** `torch.select(a, dim, index)`: SelectBackward0. */
@@ -817,9 +875,12 @@ function sliceGeometry(shape: Shape, attrs: { dim: number; start: number; length
 const runSlice = defineOp<{ dim: number; start: number; length: number; step: number }>({
   name: "slice",
   gradFn: "SliceBackward0",
-  forward: ([a], attrs) => {
-    const { shape, strides, offset } = sliceGeometry(a.shape, attrs);
-    return gather(a, shape, strides, offset);
+  forward: ([a], { dim, start, length, step }) => {
+    const shape = [...a.shape];
+    shape[dim] = length;
+    const strides = [...a.strides];
+    strides[dim] *= step;
+    return restride(a, shape, strides, a.storageOffset + start * a.strides[dim]);
   },
   backward: (g, { inputs: [a], attrs }) => {
     const { shape, strides, offset } = sliceGeometry(a.shape, attrs);
@@ -840,7 +901,7 @@ export function slice(
   const d = normalizeDim(dim, a.dim());
   if (step <= 0) throw new TorchError("RuntimeError", "slice step must be positive");
   const b = sliceBounds(a.shape[d], start, end, step);
-  return runSlice([a], { dim: d, start: b.start, length: b.length, step });
+  return asView(a, runSlice([a], { dim: d, start: b.start, length: b.length, step }));
 }
 
 /** `a.narrow(dim, start, length)`: a slice (SliceBackward0). */
@@ -929,7 +990,7 @@ function applySlice(a: Tensor, dim: number, s: SliceSpec, keepFull: boolean): Te
   if (a.dim() === 0) throw new TorchError("IndexError", "slice() cannot be applied to a 0-dim tensor.");
   if (!keepFull && start === 0 && stop === a.shape[dim] && step === 1) return a;
   const b = sliceBounds(a.shape[dim], start, stop, step);
-  return runSlice([a], { dim, start: b.start, length: b.length, step });
+  return asView(a, runSlice([a], { dim, start: b.start, length: b.length, step }));
 }
 
 /** `True` / `False` as an index: a long index tensor [0] or [] on a new dim of size 1. */
@@ -1171,81 +1232,74 @@ function stripLeadingOnes(shape: Shape): number[] {
   return shape.slice(i);
 }
 
-const VIEW_LEAF_INPLACE =
-  "a view of a leaf Variable that requires grad is being used in an in-place operation.";
-
-/**
- * Where `a[spec] = value` writes, found by running PyTorch's setitem path on a tensor of positions:
- * the flat positions, their shape, whether the target is `a` itself (not a view of it) and the
- * advanced indices if index_put_ does the write.
- */
-function setitemTarget(a: Tensor, spec: readonly IndexSpec[]) {
-  const iota = new Tensor(
-    Float64Array.from({ length: a.numel() }, (_, i) => i),
-    a.shape,
-    "int64",
-  );
-  return silently(() =>
-    noGrad(() => {
-      let dst: Tensor;
-      let indices: (Tensor | null)[] = [];
-      const s = spec[0];
-      if (spec.length === 1 && !(s instanceof Tensor)) {
-        if (s === false) return null;
-        if (s === "...") dst = iota;
-        else if (s === null || s === true) dst = unsqueeze(iota, 0);
-        else if (typeof s === "number") {
-          checkIntIndex(s);
-          dst = applySelect(iota, 0, s, 0);
-        } else dst = applySlice(iota, 0, s, false);
-      } else {
-        ({ sliced: dst, indices } = applySlicing(iota, spec));
-      }
-      const isSelf = dst === iota;
-      if (indices.length === 0) {
-        return { pos: Int32Array.from(dst.values), shape: [...dst.shape], isSelf, indices: null };
-      }
-      const adv = advancedPositions(dst.shape, indices);
-      const dv = dst.values;
-      const pos = Int32Array.from(adv.pos, (p) => dv[p]);
-      return { pos, shape: adv.shape, isSelf, indices: indices.filter((t): t is Tensor => t !== null) };
-    }),
-  );
+/** `a[spec]` as setitem finds it (ATen's set_item): `a` itself or a view of it, and any tensor indices. */
+function setitemDestination(
+  a: Tensor,
+  spec: readonly IndexSpec[],
+): { dst: Tensor; indices: (Tensor | null)[] | null } {
+  const s = spec[0];
+  if (spec.length === 1 && !(s instanceof Tensor)) {
+    if (s === "...") return { dst: a, indices: null };
+    if (s === null || s === true) return { dst: unsqueeze(a, 0), indices: null };
+    if (typeof s === "number") {
+      checkIntIndex(s);
+      return { dst: applySelect(a, 0, s, 0), indices: null };
+    }
+    // a slice covering the whole dim writes `a` itself (ATen's slice optimization)
+    return { dst: applySlice(a, 0, s as SliceSpec, false), indices: null };
+  }
+  const { sliced, indices } = applySlicing(a, spec);
+  return { dst: sliced, indices: indices.length > 0 ? indices : null };
 }
 
-/**
- * `a[spec] = value` (Python's `__setitem__`): writes in place and bumps the version. Tracked, the
- * target gets CopySlices (a region of a view) or the in-place op's own node when the region is the
- * whole tensor (CopyBackwards, FillBackward3, IndexPutBackward0), with PyTorch's leaf errors.
- */
-export function indexPut_(a: Tensor, spec: readonly IndexSpec[], value: Tensor | number | boolean): Tensor {
-  const target = setitemTarget(a, spec);
-  if (!target) return a;
-  // a Python number becomes a 0-dim tensor of a's dtype
-  const given = value instanceof Tensor ? value : Tensor.wrap(Number(value), a.dtype);
-  const record = isGradEnabled() && given.requiresGrad;
-  const prep = <T>(fn: () => T): T => (record ? fn() : silently(() => noGrad(fn)));
-  let src = given;
-  let inner: "CopyBackwards" | "FillBackward3" | "IndexPutBackward0";
-  if (target.indices) {
-    inner = "IndexPutBackward0";
-    const stripped = stripLeadingOnes(given.shape);
-    if (!sameShape(stripped, given.shape)) src = prep(() => view(given, stripped));
-  } else if (sameShape(target.shape, given.shape)) {
-    inner = "CopyBackwards";
-  } else if (given.dim() === 0) {
-    inner = "FillBackward3";
-  } else {
-    inner = "CopyBackwards";
-    src = prep(() => {
-      const v = view(given, stripLeadingOnes(given.shape));
-      return sameShape(v.shape, target.shape) ? v : expand(v, target.shape);
-    });
-  }
-  if (isGradEnabled() && a.requiresGrad && a.isLeaf) {
-    throw new TorchError("RuntimeError", target.isSelf ? MSG.leafInplace : VIEW_LEAF_INPLACE);
-  }
-  const { pos, shape } = target;
+function zerosLike(g: Tensor): Tensor {
+  return new Tensor(new Float32Array(g.numel()), g.shape, "float32");
+}
+
+/** The end of every in-place write: the elements, the shared version, the rebased history. */
+function finishInplace(dst: Tensor, values: ArrayLike<number>, node: Node | null): void {
+  dst.writeValues(values);
+  dst.bumpVersion();
+  if (node) rebaseHistory(dst, node);
+}
+
+/** `dst.copy_(src)` for a src of dst's shape (CopyBackwards), casting to dst's dtype. */
+function copyInto(dst: Tensor, src: Tensor): void {
+  const requires = dst.requiresGrad || src.requiresGrad;
+  checkInplace(dst, requires);
+  assertNoInternalOverlap(dst);
+  assertNoPartialOverlap(dst, src);
+  const node =
+    isGradEnabled() && requires
+      ? new Node("CopyBackwards", [edgeOf(dst), edgeOf(src)], [], (g, [needDst, needSrc]) => [
+          needDst ? zerosLike(g) : null,
+          needSrc ? g : null,
+        ])
+      : null;
+  finishInplace(dst, castTo(src, dst.dtype).values, node);
+}
+
+/** `dst.fill_(value)` with a 0-dim tensor value (FillBackward3): no overlap check, as ATen's fill_. */
+function fillWith(dst: Tensor, value: Tensor): void {
+  const requires = dst.requiresGrad || value.requiresGrad;
+  checkInplace(dst, requires);
+  const node =
+    isGradEnabled() && requires
+      ? new Node("FillBackward3", [edgeOf(dst), edgeOf(value)], [], (g, [needDst, needValue]) => [
+          needDst ? zerosLike(g) : null,
+          needValue ? sumToShape(g, []) : null,
+        ])
+      : null;
+  const v = castValue(dst.dtype, value.values[0]);
+  finishInplace(dst, new Float64Array(dst.numel()).fill(v), node);
+}
+
+/** `dst.index_put_(indices, src)` (IndexPutBackward0), with PyTorch's shape and dtype checks. */
+function indexPutInto(dst: Tensor, indices: readonly (Tensor | null)[], src: Tensor): void {
+  const requires = dst.requiresGrad || src.requiresGrad;
+  checkInplace(dst, requires);
+  const given = indices.filter((t): t is Tensor => t !== null);
+  const { shape, pos } = advancedPositions(dst.shape, indices);
   const fits =
     src.dim() <= shape.length &&
     src.shape.every((s, i) => s === 1 || s === shape[shape.length - src.dim() + i]);
@@ -1256,52 +1310,86 @@ export function indexPut_(a: Tensor, spec: readonly IndexSpec[], value: Tensor |
     );
   }
   // index_put_ wants matching dtypes, unless it dispatches to masked_fill (one mask, one value)
-  const maskFill = target.indices?.length === 1 && target.indices[0].dtype === "bool" && src.numel() === 1;
-  if (target.indices && src.dtype !== a.dtype && !maskFill) {
+  const maskFill = given.length === 1 && given[0].dtype === "bool" && src.numel() === 1;
+  if (src.dtype !== dst.dtype && !maskFill) {
     const name = (d: string) => (d === "float32" ? "Float" : d === "int64" ? "Long" : "Bool");
     throw new TorchError(
       "RuntimeError",
-      `Index put requires the source and destination dtypes match, got ${name(a.dtype)} for the destination and ${name(src.dtype)} for the source.`,
+      `Index put requires the source and destination dtypes match, got ${name(dst.dtype)} for the destination and ${name(src.dtype)} for the source.`,
     );
   }
   let node: Node | null = null;
-  if (isGradEnabled() && (a.requiresGrad || src.requiresGrad)) {
+  if (isGradEnabled() && requires) {
     const srcShape = src.shape;
     node = new Node(
-      target.isSelf ? inner : "CopySlices",
-      [edgeOf(a), edgeOf(src)],
-      savedOf(target.indices ?? []),
-      (g, [needBase, needSrc]) => {
-        let gBase: Tensor | null = null;
-        if (needBase) {
+      "IndexPutBackward0",
+      [edgeOf(dst), edgeOf(src)],
+      savedOf(given),
+      (g, [needDst, needSrc]) => {
+        let gDst: Tensor | null = null;
+        if (needDst) {
           const gv = new Float32Array(g.values);
           for (let k = 0; k < pos.length; k++) gv[pos[k]] = 0;
-          gBase = new Tensor(gv, g.shape, "float32");
+          gDst = new Tensor(gv, g.shape, "float32");
         }
         let gSrc: Tensor | null = null;
         if (needSrc) {
           const region = new Float32Array(pos.length);
-          for (let k = 0; k < pos.length; k++) region[k] = g.values[pos[k]];
-          const r = new Tensor(region, shape, "float32");
-          gSrc = sumToShape(r, srcShape);
+          const gv = g.values;
+          for (let k = 0; k < pos.length; k++) region[k] = gv[pos[k]];
+          gSrc = sumToShape(new Tensor(region, shape, "float32"), srcShape);
         }
-        return [gBase, gSrc];
+        return [gDst, gSrc];
       },
     );
   }
+  const out = dst.values.slice();
   const map = broadcastIndexMap(src.shape, shape);
   const sv = src.values;
-  const dst = a.values;
-  for (let k = 0; k < pos.length; k++) dst[pos[k]] = castValue(a.dtype, sv[map[k]]);
-  a.bumpVersion();
-  if (node) a.setGradFn(node);
+  for (let k = 0; k < pos.length; k++) out[pos[k]] = castValue(dst.dtype, sv[map[k]]);
+  finishInplace(dst, out, node);
+}
+
+/**
+ * `a[spec] = value` (Python's `__setitem__`), as ATen's set_item: the destination is `a` or a view of
+ * it (select, slice, unsqueeze), written by copy_, fill_ (a 0-dim value) or index_put_ (tensor
+ * indices). Through a view, `a`'s grad_fn becomes CopySlices around the write's node; written
+ * whole, it is the node itself (CopyBackwards, FillBackward3, IndexPutBackward0).
+ */
+export function indexPut_(a: Tensor, spec: readonly IndexSpec[], value: Tensor | number | boolean): Tensor {
+  if (spec.length === 1 && spec[0] === false) return a;
+  // the destination view is made with grad tracking (as PyTorch's), but is not the program's op
+  const { dst, indices } = silently(() => setitemDestination(a, spec));
+  // a Python number becomes a 0-dim tensor of a's dtype
+  const given = value instanceof Tensor ? value : Tensor.wrap(Number(value), a.dtype);
+  // the value's view/expand are recorded when they carry a grad
+  const prep = <T>(fn: () => T): T =>
+    isGradEnabled() && given.requiresGrad ? fn() : silently(() => noGrad(fn));
+  const before = a.gradFnRaw;
+  let src = given;
+  if (indices) {
+    const stripped = stripLeadingOnes(given.shape);
+    if (!sameShape(stripped, given.shape)) src = prep(() => view(given, stripped));
+    silently(() => indexPutInto(dst, indices, src));
+  } else if (sameShape(dst.shape, given.shape)) {
+    silently(() => copyInto(dst, given));
+  } else if (given.dim() === 0) {
+    silently(() => fillWith(dst, given));
+  } else {
+    src = prep(() => {
+      const v = view(given, stripLeadingOnes(given.shape));
+      return sameShape(v.shape, dst.shape) ? v : expand(v, dst.shape);
+    });
+    silently(() => copyInto(dst, src));
+  }
+  const indexTensors = indices ? indices.filter((t): t is Tensor => t !== null) : [];
   emit({
     kind: "inplace",
-    op: target.indices ? "index_put_" : "setitem",
+    op: indices ? "index_put_" : "setitem",
     tensor: a,
-    inputs: [src, ...(target.indices ?? [])],
+    inputs: [src, ...indexTensors],
     attrs: { spec: specAttr(spec) },
-    gradFn: node,
+    gradFn: a.gradFnRaw !== before ? a.gradFnRaw : null,
   });
   return a;
 }

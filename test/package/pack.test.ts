@@ -22,14 +22,10 @@ let files: string[];
 let tarball: string;
 
 async function sh(cmd: string, args: string[], cwd: string, timeout = 300_000) {
-  // npm and npx must not take this checkout's settings or the test runner's for the user's folder
-  const env = {
-    ...process.env,
-    npm_config_prefer_offline: "true",
-    npm_config_audit: "false",
-    npm_config_fund: "false",
-  };
-  delete (env as Record<string, string | undefined>).npm_config_prefix;
+  // a user's shell: none of the npm_* variables that `npm test` sets for this checkout (its prefix,
+  // its package's name and scripts) may leak into the user's folder
+  const env: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k)) env[k] = v;
   return exec(cmd, args, { cwd, timeout, env, maxBuffer: 64 << 20 });
 }
 

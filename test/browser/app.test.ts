@@ -271,6 +271,35 @@ describe("gradlens app in Chromium", () => {
     expect(await nodeCount(page)).toBe(before.nodes);
   });
 
+  it("draws names from a trace as text, never as markup", async () => {
+    await page.click('[data-testid="export-button"]');
+    const [json] = await Promise.all([
+      page.waitForEvent("download"),
+      page.click('[data-testid="export-trace"]'),
+    ]);
+    const trace = JSON.parse(readFileSync((await json.path())!, "utf8"));
+    const evil = '<img src=x onerror="window.__pwned=1">';
+    for (const t of Object.values(trace.tensors) as { label: string | null }[])
+      if (t.label === "W1") t.label = evil;
+    trace.meta.program.source = `# ${evil}\n` + trace.meta.program.source;
+    await page.setInputFiles('[data-testid="trace-input"]', {
+      name: "evil.json",
+      mimeType: "application/json",
+      buffer: Buffer.from(JSON.stringify(trace)),
+    });
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="program-title"]')?.textContent === "evil.json",
+    );
+    await waitForGraph(page);
+    expect(await page.locator("img").count()).toBe(0);
+    expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+    const labels = await page.$$eval("[data-testid=scene] .node[data-kind=leaf] text", (els) =>
+      els.map((e) => e.textContent),
+    );
+    expect(labels.some((l) => l?.startsWith("<img"))).toBe(true);
+    expect(await page.textContent(".cm-content")).toContain(evil);
+  });
+
   it("refuses a malformed trace with the field it failed on, and keeps what the user had", async () => {
     const before = {
       nodes: await nodeCount(page),
@@ -336,6 +365,15 @@ describe("gradlens app in Chromium", () => {
     expect(await page.textContent('[data-testid="output"]')).toContain("tensor(6.)");
     expect(await page.locator('[data-testid="run-error"]').count()).toBe(0);
     expect(await page.textContent('[data-testid="program-title"]')).toBe("Your program");
+
+    // the program is kept: a new tab without a link opens it again
+    const p2 = await h.newPage();
+    await openApp(p2);
+    expect(await p2.textContent(".cm-content")).toContain("y = x ** 2");
+    expect(await p2.textContent('[data-testid="program-title"]')).toBe("Your program");
+    // and the link of this page carries it
+    expect(new URL(page.url()).hash).toMatch(/^#code=/);
+    await p2.close();
   });
 
   it("Stop ends a running program at once", async () => {
@@ -401,13 +439,14 @@ describe("gradlens app in Chromium", () => {
     ).toBeGreaterThan(0);
     await h.shot(p, "13-link-autograd-end");
 
-    // a step number and the dark theme
-    await p.goto(h.url + "#example=square&step=1");
-    await p.reload();
+    // a link pasted into the same page: a step number; then the dark theme
+    await runAndWait(p, () => p.goto(h.url + "#example=square&step=1"));
     await waitForGraph(p);
     expect((await stepCount(p)).step).toBe(2);
+    expect(await p.textContent('[data-testid="program-title"]')).toBe("x²");
     await p.click('[data-testid="theme"]');
     expect(await p.getAttribute("html", "data-theme")).toBe("dark");
+    await p.waitForTimeout(300);
     await h.shot(p, "14-dark-theme");
     await p.close();
   });

@@ -710,15 +710,23 @@ export async function exportCommand(argv: string[], io: ExportIO = processIO()):
   const progress = batch && !args.quiet;
   let failures = 0;
   let written = 0;
+  /** Inputs whose program failed in a cell: later cells would fail the same way. */
+  const brokenCells = new Set<string>();
   for (let k = 0; k < jobs.length; k++) {
     const job = jobs[k];
     const name = job.cell ? `${job.input} [cell ${job.cell.index}]` : job.input;
     if (progress && io.isTTY) io.stderr.write(`\r\x1b[K[${k + 1}/${jobs.length}] ${name}`);
+    if (job.cell && brokenCells.has(job.input)) {
+      reportError(io, name, "skipped: an earlier cell failed");
+      failures++;
+      continue;
+    }
     let ok: boolean;
     try {
       const status = await exportJob(job, name, args, io);
       ok = status === "written";
       if (status !== "failed") written++;
+      if (!ok && job.cell) brokenCells.add(job.input);
     } catch (e) {
       // a bug of ours, not of the input: say so with the stack, go on with the next input
       reportError(io, name, `export failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

@@ -20,7 +20,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportCommand, type ExportIO, parseExportArgs, splitCells } from "../../src/cli/export.ts";
 import { mul, tensor } from "../../src/engine/index.ts";
 import { nodeRuntime } from "../../src/python/node.ts";
-import { serializeTrace } from "../../src/trace/io.ts";
+import { parseTrace, serializeTrace } from "../../src/trace/io.ts";
+import { renderSvg } from "../../src/lib/render.ts";
 import { record } from "../../src/trace/recorder.ts";
 import { allElements, parseSvg, standaloneProblems } from "../render/svg-check.ts";
 
@@ -272,6 +273,27 @@ describe("a trace file", () => {
     expect(fromTrace.out.toString()).toBe(svgOf(at("n.svg")));
   });
 
+  it("is what the library's renderSvg gives for the same trace and options", async () => {
+    const trace = parseTrace(readFileSync(at("neuron.json"), "utf8"));
+    const r = await cli([
+      at("neuron.json"),
+      "--svg",
+      "-",
+      "--view",
+      "autograd",
+      "--theme",
+      "print",
+      "--legend",
+    ]);
+    const lib = await renderSvg(trace, {
+      view: "autograd",
+      theme: "print",
+      legend: true,
+      title: "neuron.py",
+    });
+    expect(r.out.toString()).toBe(lib);
+  });
+
   it("refuses a malformed trace with a message naming the field", async () => {
     const good = JSON.parse(readFileSync(at("neuron.json"), "utf8"));
     const bad = structuredClone(good);
@@ -402,6 +424,18 @@ describe("batches", () => {
     expect(single.code).toBe(0);
     expect(readdirSync(at("single")).sort()).toEqual(["fig-1.svg", "fig-3.svg"]);
     expect(svgOf(at("single/fig-1.svg"))).toBe(first);
+  });
+
+  it("--cells: a cell that raises is drawn as far as it ran; the cells after it are skipped", async () => {
+    writeFileSync(
+      at("bad-cells.py"),
+      "import torch\n# %%\nx = torch.tensor(2.0, requires_grad=True)\n# %%\ny = x * x\nz = y @ x\n# %%\ny.backward()\n",
+    );
+    const r = await cli([at("bad-cells.py"), "--out-dir", at("bad-cells"), "--cells"]);
+    expect(r.code).toBe(1);
+    expect(r.err.match(/Traceback/g)).toHaveLength(1);
+    expect(r.err).toContain("[cell 3]: skipped: an earlier cell failed");
+    expect(readdirSync(at("bad-cells")).sort()).toEqual(["bad-cells-1.svg", "bad-cells-2.svg"]);
   });
 });
 

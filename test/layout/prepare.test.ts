@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { Tensor, mul, sin, tensor, add } from "../../src/engine/index.ts";
 import { record } from "../../src/trace/recorder.ts";
 import { graphFull, type Graph, type GraphEdge, type GraphNode } from "../../src/trace/graph.ts";
-import { longestPathLayers, prepareGraph } from "../../src/layout/prepare.ts";
+import { COST_FACTOR, MAX_NODES, longestPathLayers, prepareGraph } from "../../src/layout/prepare.ts";
+import { scalarMlpTrace } from "../../bench/layout.ts";
 import { mlpNanTrace, trainingTrace } from "./traces.ts";
 
 function node(id: string, kind: GraphNode["kind"], extra: Partial<GraphNode> = {}): GraphNode {
@@ -247,5 +248,27 @@ describe("scopes", () => {
     const open = prepareGraph(g, { maxNodes: 300, expanded: ["part:2"] });
     expect(open.scopes.find((s) => s.id === "part:2")!.collapsed).toBe(false);
     expect(open.nodes.filter((n) => n.parent === "part:2")).toHaveLength(200);
+  });
+
+  it("collapses further when edges across scopes would make ELK slow, not only when boxes are many", () => {
+    // a scalar MLP of 18 layers × 8 neurons (~5,000 nodes), each neuron a scope inside its layer's
+    const t = scalarMlpTrace(8, 18);
+    const g = graphFull(t, "autograd");
+    expect(g.nodes.length).toBeGreaterThan(5000);
+    // neurons collapsed: 170 boxes, but ~1,000 edges between layer compounds (3.2 s of ELK)
+    const neurons = prepareGraph(g, { trace: t, collapsed: ["nothing"] }).scopes.filter((s) => s.depth === 2);
+    const byNeuron = prepareGraph(g, { trace: t, collapsed: neurons.map((s) => s.id) });
+    expect(byNeuron.nodes.length).toBeLessThan(MAX_NODES);
+    const crossing = byNeuron.edges.filter((e) => {
+      const p = (id: string) => byNeuron.nodes.find((n) => n.id === id)!.parent;
+      return p(e.source) !== p(e.target);
+    }).length;
+    expect(byNeuron.nodes.length + byNeuron.edges.length + 5 * crossing).toBeGreaterThan(
+      COST_FACTOR * MAX_NODES,
+    );
+    // so "auto" shows the layers as boxes
+    const auto = prepareGraph(g, { trace: t });
+    expect(auto.scopes.filter((s) => s.collapsed).map((s) => s.depth)).toEqual(new Array(18).fill(1));
+    expect(auto.nodes.length).toBeLessThan(40);
   });
 });

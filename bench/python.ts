@@ -24,11 +24,15 @@ function loadRuntime(): Promise<PythonRuntime> {
   return runtime;
 }
 
-/** 1,000 ops on 4-element tensors that require grad (250 × mul, add a Python float, tanh, sub). */
-const PROGRAM_1000 = `
+/**
+ * 1,000 ops on tensors of `n` elements that require grad (250 × mul, add a Python float, tanh, sub):
+ * with 4 elements the call overhead is all there is; with 4096 the kernels start to count.
+ */
+function program1000(n: number): string {
+  return `
 import torch
-x = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
-w = torch.tensor([0.5, -0.5, 0.25, 1.0], requires_grad=True)
+x = torch.linspace(-1, 1, ${n}, requires_grad=True)
+w = torch.linspace(0.5, -0.5, ${n}, requires_grad=True)
 h = x
 for i in range(250):
     h = h * w
@@ -36,10 +40,11 @@ for i in range(250):
     h = torch.tanh(h)
     h = h - x
 `;
+}
 
-function ts1000(): void {
-  const x = ops.tensor([1, 2, 3, 4], { requiresGrad: true, dtype: "float32" });
-  const w = ops.tensor([0.5, -0.5, 0.25, 1], { requiresGrad: true });
+function ts1000(n: number): void {
+  const x = ops.linspace(-1, 1, n, { requiresGrad: true });
+  const w = ops.linspace(0.5, -0.5, n, { requiresGrad: true });
   let h = x;
   for (let i = 0; i < 250; i++) {
     h = h.mul(w);
@@ -87,18 +92,24 @@ export const pythonOps: Suite = {
   name: "python-ops",
   async run(report) {
     const rt = await loadRuntime();
-    for (const trace of [false, true]) {
-      const py = () => rt.run(PROGRAM_1000, { trace }).elapsedMs;
+    for (const [n, trace] of [
+      [4, false],
+      [4, true],
+      [4096, false],
+      [4096, true],
+    ] as const) {
+      const src = program1000(n);
+      const py = () => rt.run(src, { trace }).elapsedMs;
       const ts = () =>
         timed(() => {
           const rec = trace ? new Recorder().start() : null;
-          ts1000();
+          ts1000(n);
           rec?.stop();
         });
       for (let i = 0; i < 5; i++) interleaved([py, ts], 1);
       const [ours, peer] = interleaved([py, ts], 25);
       report({
-        bench: `python 1000 ops${trace ? " +trace" : ""}`,
+        bench: `python 1000 ops on ${n} elements${trace ? " +trace" : ""}`,
         unit: "ms",
         ours,
         peer: "gradlens TS API",

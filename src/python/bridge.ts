@@ -222,22 +222,33 @@ export function createBridge(heap: () => Int32Array) {
     item(t: Tensor): number {
       return t.item();
     },
-    /** `.data`: the same elements, cut from the graph, with its own version counter (unlike detach()). */
+    strides(t: Tensor): number[] {
+      return [...t.strides];
+    },
+    storageOffset(t: Tensor): number {
+      return t.storageOffset;
+    },
+    /** `.data`: the same elements (a view of the same storage), cut from the graph, with its own version counter. */
     data(t: Tensor): Tensor {
-      const d = new Tensor({ data: t.values, version: 0 }, t.shape, t.dtype);
+      const d = new Tensor(
+        { data: t.storage.data, version: 0 },
+        t.shape,
+        t.dtype,
+        t.strides,
+        t.storageOffset,
+      );
       d.label = t.label;
       return d;
     },
     /** `p.data = src`: copies src's elements into p (same shape only). */
     setData(t: Tensor, src: Tensor): void {
-      if (src.numel() !== t.numel() || src.shape.length !== t.shape.length) {
+      if (src.shape.length !== t.shape.length || src.shape.some((n, i) => n !== t.shape[i])) {
         throw new TorchError(
           "NotImplementedError",
           "gradlens does not support assigning .data of another shape yet",
         );
       }
-      const dst = t.values;
-      for (let i = 0; i < dst.length; i++) dst[i] = castValue(t.dtype, src.values[i]);
+      t.writeValues(Array.from(src.values, (v) => castValue(t.dtype, v)));
     },
 
     // ---- ops the engine does not export (src/python/extra-ops.ts) ----

@@ -4,7 +4,7 @@
  */
 import { scaleLog } from "d3-scale";
 import { pyExp } from "../engine/pyformat.ts";
-import { BOX, boxLines, countText, numelOf } from "../layout/box.ts";
+import { BOX, type BoxLine, boxLines, countText, numelOf } from "../layout/box.ts";
 import { MONO_STACK, SANS_STACK, fitText, textWidth } from "../layout/text.ts";
 import type { Layout, LayoutBox, LayoutNodeSpec, Point } from "../layout/types.ts";
 import type { Graph, GraphEdge, GraphNode, StepState } from "../trace/graph.ts";
@@ -239,6 +239,9 @@ const SHAPES: Record<SceneKind, { shape: SceneShape["shape"]; rx: number }> = {
 
 const BADGE_TEXT: Record<string, string> = { nan: "nan", inf: "inf", "-inf": "-inf" };
 
+/** A box's lines depend only on its spec (part of a layout, never changed): measured once. */
+const LINES = new WeakMap<LayoutNodeSpec, BoxLine[]>();
+
 interface NodeInput {
   spec: LayoutNodeSpec;
   box: LayoutBox;
@@ -267,7 +270,8 @@ function buildNode(
   const sh = spec.small ? { shape: "pill" as const, rx: 0 } : SHAPES[kind];
   const body = shape(sh.shape, box, style, sh.rx, spec.stub ? "4 3" : null);
 
-  const lines = boxLines(spec, laidWithValues);
+  let lines = LINES.get(spec);
+  if (!lines) LINES.set(spec, (lines = boxLines(spec, laidWithValues)));
   const contentH = lines.reduce((a, l) => a + l.height, 0);
   let y = box.y + (box.h - contentH) / 2;
   const cx = box.x + box.w / 2;

@@ -52,10 +52,21 @@ async function runAndWait(
   );
 }
 
+/** Fits the graph to the view and waits for the zoom transition to settle. */
+async function fitGraph(p: Page): Promise<void> {
+  await p.click('[data-testid="fit"]');
+  let last = "";
+  for (let i = 0; i < 50; i++) {
+    await p.waitForTimeout(120);
+    const t = (await p.getAttribute('[data-testid="graph-content"]', "transform")) ?? "";
+    if (t === last) return;
+    last = t;
+  }
+}
+
 /** Fits the graph to the view, so any node can be clicked, then clicks the node. */
 async function clickNode(p: Page, selector: string): Promise<void> {
-  await p.click('[data-testid="fit"]');
-  await p.waitForTimeout(450);
+  await fitGraph(p);
   await p.click(`[data-testid=scene] ${selector}`);
 }
 
@@ -204,6 +215,27 @@ describe("gradlens app in Chromium", () => {
     await page.keyboard.press("ArrowLeft");
     const prev = (await page.textContent('[data-testid="step-text"]')) ?? "";
     expect(prev.startsWith("backward:") || prev.endsWith(".backward()")).toBe(true);
+  });
+
+  it("folds a scope into one box and opens it again", async () => {
+    await page.keyboard.press("End");
+    expect(await page.locator('[data-testid=scene] .scope[data-kind="scope"]').count()).toBe(1);
+    const before = await nodeCount(page);
+    await page.click('[data-testid="collapse-all"]');
+    const folded = page.locator("[data-testid=scene] .node[data-collapsed]");
+    await folded.first().waitFor();
+    expect(await folded.count()).toBe(1);
+    expect(await folded.first().getAttribute("data-kind")).toBe("scope");
+    // the non-finite values inside are still shown on the folded box
+    expect(["nan", "inf", "-inf"]).toContain(await folded.first().getAttribute("data-nonfinite"));
+    expect(await nodeCount(page)).toBeLessThan(before);
+    await h.shot(page, "07a-scope-collapsed");
+    await fitGraph(page);
+    await folded.first().click();
+    await page.waitForFunction(
+      () => document.querySelectorAll("[data-testid=scene] .node[data-collapsed]").length === 0,
+    );
+    expect(await nodeCount(page)).toBe(before);
   });
 
   it("switches to the autograd view: grad_fn and AccumulateGrad nodes", async () => {
@@ -414,7 +446,22 @@ describe("gradlens app in Chromium", () => {
     expect(await page.textContent('[data-testid="output"]')).toContain("grad_fn=<PowBackward0>");
     expect(await page.locator('[data-testid=scene] .node[aria-label="w"]').count()).toBeGreaterThanOrEqual(1);
     await h.shot(page, "11-javascript-mode");
+
+    // a runaway loop in JavaScript cannot be interrupted: the worker is terminated, and replaced
+    await setProgram(page, "const x = tensor(1.5);\nwhile (true) {}\n");
+    const t0 = Date.now();
+    await runAndWait(page);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(await page.textContent('[data-testid="run-error"]')).toMatch(/stopped after 5 s/);
     await page.click('[data-testid="lang-python"]');
+    await setProgram(
+      page,
+      "import torch\nx = torch.tensor(2.0, requires_grad=True)\n(x * x).backward()\nprint(x.grad)\n",
+    );
+    await runAndWait(page);
+    await waitForGraph(page);
+    expect(await page.locator('[data-testid="run-error"]').count()).toBe(0);
+    expect(await page.textContent('[data-testid="output"]')).toContain("tensor(4.)");
   });
 
   it("picks an example from the gallery", async () => {

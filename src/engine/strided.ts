@@ -4,9 +4,18 @@
  * engine decides view-or-copy, contiguity and memory overlap exactly where PyTorch does.
  */
 import { allocate, type DType, type Storage } from "./dtype.ts";
-import { numel, type Shape, stridesOf } from "./shape.ts";
+import { numel, type Shape } from "./shape.ts";
 
-export { stridesOf as contiguousStrides };
+/** PyTorch's row-major strides: a size-0 dim counts as 1 (`torch.zeros(2, 0).stride()` is (1, 1)). */
+export function contiguousStrides(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    strides[d] = s;
+    s *= Math.max(shape[d], 1);
+  }
+  return strides;
+}
 
 /** PyTorch's is_contiguous: row-major order, where the strides of size-1 dims do not matter. */
 export function isContiguousLayout(shape: Shape, strides: readonly number[]): boolean {
@@ -216,5 +225,5 @@ export function lastPosition(shape: Shape, strides: readonly number[], offset: n
  * dense (a permuted tensor stays permuted), else row-major.
  */
 export function preservedStrides(shape: Shape, strides: readonly number[]): number[] {
-  return isNonOverlappingAndDense(shape, strides) ? [...strides] : stridesOf(shape);
+  return isNonOverlappingAndDense(shape, strides) ? [...strides] : contiguousStrides(shape);
 }

@@ -2,10 +2,10 @@ import { AccumulateGrad, type GradHook, type Node, runBackward } from "./autogra
 import { allocate, type DType, isFloating, type Storage } from "./dtype.ts";
 import { emit, silently } from "./events.ts";
 import { MSG, TorchError } from "./errors.ts";
-import { numel, sameShape, type Shape, stridesOf } from "./shape.ts";
+import { numel, sameShape, type Shape } from "./shape.ts";
 import * as ops from "./ops/index.ts";
 import { reprTensor } from "./repr.ts";
-import { gather, isContiguousLayout, lastPosition, scatterInto } from "./strided.ts";
+import { contiguousStrides, gather, isContiguousLayout, lastPosition, scatterInto } from "./strided.ts";
 import { asStridedBackward, type ViewMeta, viewRebaseError } from "./views.ts";
 
 let nextTensorId = 1;
@@ -80,7 +80,7 @@ export class Tensor {
       if (size !== this._numel) {
         throw new Error(`storage of ${size} elements for shape [${shape.join(", ")}]`);
       }
-      this.strides = stridesOf(shape);
+      this.strides = contiguousStrides(shape);
       this.storageOffset = 0;
       this._contiguous = true;
     } else {

@@ -9,6 +9,7 @@ import { isGradEnabled, Node } from "./autograd.ts";
 import { MSG, TorchError } from "./errors.ts";
 import { allocate } from "./dtype.ts";
 import {
+  contiguousStrides,
   hasInternalOverlap,
   isContiguousLayout,
   isNonOverlappingAndDense,
@@ -205,15 +206,39 @@ export function rebaseHistory(t: Tensor, node: Node): void {
 }
 
 /**
- * A copy of `src`'s elements (no autograd) laid out as `like` is when that is dense, else row-major:
- * AccumulateGrad's layout contract for `.grad` (`like` null: always row-major, as retain_grad).
+ * AccumulateGrad's obeys_layout_contract: `grad` has the strides of `variable` where they matter (a
+ * dense variable's, size-1 dims aside), or is row-major for a variable that is not dense.
  */
-export function copyInLayout(src: Tensor, like: Tensor | null): Tensor {
-  const strides = like && isNonOverlappingAndDense(like.shape, like.strides) ? like.strides : null;
-  if (!strides || isContiguousLayout(src.shape, strides)) {
-    return new Tensor(src.values.slice(), src.shape, src.dtype, strides ?? undefined);
+function obeysLayoutContract(grad: Tensor, variable: Tensor): boolean {
+  if (!isNonOverlappingAndDense(variable.shape, variable.strides)) return grad.isContiguous();
+  return grad.shape.every((size, d) =>
+    size !== 1 ? grad.strides[d] === variable.strides[d] : grad.strides[d] !== 0,
+  );
+}
+
+/** A copy of `src`'s elements (no autograd) in a new storage laid out with `strides` (dense). */
+function copyWithStrides(src: Tensor, strides: readonly number[]): Tensor {
+  if (isContiguousLayout(src.shape, strides)) {
+    return new Tensor(src.values.slice(), src.shape, src.dtype, strides);
   }
   const data = allocate(src.dtype, src.numel());
   scatterInto(data, src.values, src.shape, strides, 0);
   return new Tensor(data, src.shape, src.dtype, strides);
+}
+
+/**
+ * The first `.grad` of `variable` from the incoming grad, with the strides PyTorch's AccumulateGrad
+ * gives it: the incoming grad's own when they obey the layout contract (PyTorch steals that tensor;
+ * here its elements are copied), else the variable's when it is dense, else row-major. Without a
+ * variable (retain_grad), a row-major copy.
+ */
+export function copyInLayout(src: Tensor, variable: Tensor | null): Tensor {
+  if (variable === null) return copyWithStrides(src, contiguousStrides(src.shape));
+  if (obeysLayoutContract(src, variable)) return copyWithStrides(src, src.strides);
+  return copyWithStrides(
+    src,
+    isNonOverlappingAndDense(variable.shape, variable.strides)
+      ? variable.strides
+      : contiguousStrides(src.shape),
+  );
 }

@@ -24,6 +24,7 @@ import {
 } from "../shape.ts";
 import {
   computeStride,
+  contiguousStrides,
   gatherInto,
   isContiguousLayout,
   preservedStrides,
@@ -66,7 +67,7 @@ function scatterGrad(g: Tensor, shape: Shape, pos: Int32Array): Tensor {
 
 /** `g.reshape(shape)` without autograd: a view of g when its layout allows, else a row-major copy. */
 function reshapeData(g: Tensor, shape: Shape): Tensor {
-  if (sameShape(g.shape, shape)) return g;
+  // even to the same shape: computeStride may give size-1 dims other strides, as PyTorch's does
   const strides = computeStride(g.shape, g.strides, shape);
   return strides
     ? restride(g, shape, strides, g.storageOffset)
@@ -532,7 +533,7 @@ const runClone = defineOp<{ contiguous?: boolean }>({
   gradFn: "CloneBackward0",
   // memory_format: preserve keeps a dense layout (a transpose's clone is transposed), else row-major
   forward: ([a], { contiguous }) =>
-    copyWithStrides(a, contiguous ? stridesOf(a.shape) : preservedStrides(a.shape, a.strides)),
+    copyWithStrides(a, contiguous ? contiguousStrides(a.shape) : preservedStrides(a.shape, a.strides)),
   backward: (g) => [g],
   saves: noSaves,
 });

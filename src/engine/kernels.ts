@@ -1,7 +1,106 @@
-/** Plain-data kernels the ops are built from: float32 rounding happens on store into Float32Array. */
-import { allocate, castValue, type DType, promoteTypes } from "./dtype.ts";
-import { broadcastIndexMap, broadcastShapes, numel, sameShape, type Shape, stridesOf } from "./shape.ts";
+/**
+ * Plain-data kernels the ops are built from: float32 rounding happens on store into Float32Array.
+ *
+ * Speed: a loop shared by every op calls a different callback each time, so V8's call site goes
+ * megamorphic and nothing inlines (a 1e6-element add ran ~20× slower than a plain loop). Each
+ * elementwise function therefore gets loops of its own, compiled from fixed templates with
+ * `new Function` (a fresh function per compile, hence fresh type feedback): the call to `fn` inside
+ * sees one callee and V8 inlines it. The function itself is passed in, never pasted into the source.
+ */
+import { allocate, castValue, type DType, promoteTypes, type Storage } from "./dtype.ts";
+import { broadcastShapes, numel, sameShape, type Shape, stridesOf } from "./shape.ts";
 import { Tensor } from "./tensor.ts";
+
+type Fn1 = (x: number) => number;
+type Fn2 = (x: number, y: number) => number;
+type Fn3 = (x: number, y: number, z: number) => number;
+
+/** Same-shape / contiguous loops. */
+type Unary = (fn: Fn1, x: Storage, out: Storage, n: number) => void;
+type Same2 = (fn: Fn2, x: Storage, y: Storage, out: Storage, n: number) => void;
+type Same3 = (fn: Fn3, x: Storage, y: Storage, z: Storage, out: Storage, n: number) => void;
+/** One row of a broadcast: both operands advance (vv), or one of them is held fixed (vs, sv). */
+type RowVV = (
+  fn: Fn2,
+  x: Storage,
+  xo: number,
+  y: Storage,
+  yo: number,
+  out: Storage,
+  oo: number,
+  n: number,
+) => void;
+type RowVS = (fn: Fn2, x: Storage, xo: number, s: number, out: Storage, oo: number, n: number) => void;
+type RowSV = (fn: Fn2, s: number, y: Storage, yo: number, out: Storage, oo: number, n: number) => void;
+
+/** The loop templates: parameters, and the element expression whose result `v` is stored at `out[o]`. */
+const TEMPLATES = {
+  unary: ["fn, x, out, n", "i", "fn(x[i])"],
+  same2: ["fn, x, y, out, n", "i", "fn(x[i], y[i])"],
+  same3: ["fn, x, y, z, out, n", "i", "fn(x[i], y[i], z[i])"],
+  vv: ["fn, x, xo, y, yo, out, oo, n", "oo + i", "fn(x[xo + i], y[yo + i])"],
+  vs: ["fn, x, xo, s, out, oo, n", "oo + i", "fn(x[xo + i], s)"],
+  sv: ["fn, s, y, yo, out, oo, n", "oo + i", "fn(s, y[yo + i])"],
+} as const;
+type Kind = keyof typeof TEMPLATES;
+const KINDS = Object.keys(TEMPLATES) as Kind[];
+
+/** castValue inlined: the Float32Array store rounds; int64 truncates (non-finite → 0); bool is truthiness. */
+const STORE: Record<DType, string> = {
+  float32: "v",
+  int64: "Number.isFinite(v) ? Math.trunc(v) : 0",
+  bool: "v ? 1 : 0",
+};
+const DTYPES: DType[] = ["float32", "int64", "bool"];
+
+let compiled = 0;
+
+function compile(kind: Kind, out: DType): (...args: never[]) => void {
+  const [params, at, expr] = TEMPLATES[kind];
+  // V8 caches `new Function` by source text and would hand back one shared function (and feedback):
+  // a serial number keeps every loop its own
+  const body = `"use strict"; // kernel ${++compiled}
+for (let i = 0; i < n; i++) { const v = ${expr}; out[${at}] = ${STORE[out]}; }`;
+  return new Function(...params.split(", "), body) as (...args: never[]) => void;
+}
+
+/** Compiled loops of one function (or one source text), by kind and operand/output dtypes. */
+type Loops = Map<number, (...args: never[]) => void>;
+
+/**
+ * A function seen a second time is a stable one (an op's own `fn`): it gets loops of its own. A first
+ * sighting — or a closure made afresh on every call — uses loops shared by functions of the same
+ * source text: closures from one site share V8's feedback cell, so those still inline; identical text
+ * at different sites only makes that shared loop as slow as a generic one.
+ */
+const own = new WeakMap<object, Loops | null>();
+const bySource = new Map<string, Loops>();
+
+function loopsOf(fn: object): Loops {
+  const mine = own.get(fn);
+  if (mine) return mine;
+  if (mine === null) {
+    const fresh: Loops = new Map();
+    own.set(fn, fresh);
+    return fresh;
+  }
+  own.set(fn, null);
+  const src = String(fn);
+  let shared = bySource.get(src);
+  if (!shared) bySource.set(src, (shared = new Map()));
+  return shared;
+}
+
+/** The compiled loop of `kind` for `fn` over operands of `dtypes` (they pick the typed-array kinds). */
+function loop<L>(fn: object, kind: Kind, out: DType, ...dtypes: DType[]): L {
+  const loops = loopsOf(fn);
+  // kind, output dtype and three operand dtypes (missing ones count as float32), in base 3
+  let key = KINDS.indexOf(kind) * 3 + DTYPES.indexOf(out);
+  for (let k = 0; k < 3; k++) key = key * 3 + (k < dtypes.length ? DTYPES.indexOf(dtypes[k]) : 0);
+  let l = loops.get(key);
+  if (!l) loops.set(key, (l = compile(kind, out)));
+  return l as L;
+}
 
 /** PyTorch's result type: the highest category among operands (one dtype per category here). */
 export function resultType(...ts: Tensor[]): DType {
@@ -9,70 +108,173 @@ export function resultType(...ts: Tensor[]): DType {
 }
 
 /** Elementwise `fn` over one tensor. */
-export function mapUnary(a: Tensor, fn: (x: number) => number, outDtype: DType = a.dtype): Tensor {
-  const out = allocate(outDtype, a.numel());
-  const src = a.values;
-  if (outDtype === "int64") for (let i = 0; i < src.length; i++) out[i] = castValue("int64", fn(src[i]));
-  else if (outDtype === "bool") for (let i = 0; i < src.length; i++) out[i] = fn(src[i]) ? 1 : 0;
-  else for (let i = 0; i < src.length; i++) out[i] = fn(src[i]);
+export function mapUnary(a: Tensor, fn: Fn1, outDtype: DType = a.dtype): Tensor {
+  const n = a.numel();
+  const out = allocate(outDtype, n);
+  if (n > 0) loop<Unary>(fn, "unary", outDtype, a.dtype)(fn, a.values, out, n);
   return new Tensor(out, a.shape, outDtype);
 }
 
+/** Elementwise `fn(a, b, c)` over three tensors of one shape (a backward's grad, input and output). */
+export function mapTernary(a: Tensor, b: Tensor, c: Tensor, fn: Fn3): Tensor {
+  const n = a.numel();
+  if (b.numel() !== n || c.numel() !== n) throw new Error("mapTernary: operands differ in size");
+  const out = new Float32Array(n);
+  if (n > 0)
+    loop<Same3>(fn, "same3", "float32", a.dtype, b.dtype, c.dtype)(fn, a.values, b.values, c.values, out, n);
+  return new Tensor(out, a.shape, "float32");
+}
+
+/**
+ * Broadcasting as loops over rows: dims of size 1 dropped, adjacent dims merged where every operand
+ * steps through them evenly. What is left ends in a row along which each operand advances (stride 1)
+ * or stays (stride 0, broadcast): a bias [n, k] + [k] is n rows of k, [n, k] * [n, 1] n rows of k
+ * against one number each. `strides[j][d]` is operand j's stride along dim d.
+ */
+interface RowPlan {
+  sizes: number[];
+  strides: number[][];
+}
+
+function planRows(outShape: Shape, shapes: Shape[]): RowPlan {
+  const rank = outShape.length;
+  const full = shapes.map((s) => {
+    const st = stridesOf(s);
+    const off = rank - s.length;
+    return outShape.map((_, d) => (d < off || s[d - off] === 1 ? 0 : st[d - off]));
+  });
+  const sizes: number[] = [];
+  const strides: number[][] = shapes.map(() => []);
+  for (let d = 0; d < rank; d++) {
+    const size = outShape[d];
+    if (size === 1) continue;
+    const last = sizes.length - 1;
+    if (last >= 0 && strides.every((st, j) => st[last] === full[j][d] * size)) {
+      sizes[last] *= size;
+      strides.forEach((st, j) => (st[last] = full[j][d]));
+    } else {
+      sizes.push(size);
+      strides.forEach((st, j) => st.push(full[j][d]));
+    }
+  }
+  if (!sizes.length) {
+    sizes.push(1);
+    strides.forEach((st) => st.push(1));
+  }
+  return { sizes, strides };
+}
+
+/** Where each row starts in an operand with `strides` (an odometer over all dims but the last). */
+function rowStarts({ sizes }: RowPlan, strides: number[]): Int32Array {
+  const r = sizes.length - 1;
+  let rows = 1;
+  for (let d = 0; d < r; d++) rows *= sizes[d];
+  const starts = new Int32Array(rows);
+  const idx = new Array<number>(r).fill(0);
+  let off = 0;
+  for (let k = 0; k < rows; k++) {
+    starts[k] = off;
+    for (let d = r - 1; d >= 0; d--) {
+      off += strides[d];
+      if (++idx[d] < sizes[d]) break;
+      off -= strides[d] * sizes[d];
+      idx[d] = 0;
+    }
+  }
+  return starts;
+}
+
 /** Elementwise `fn` over two tensors, broadcast. */
-export function mapBinary(
-  a: Tensor,
-  b: Tensor,
-  fn: (x: number, y: number) => number,
-  outDtype: DType,
-): Tensor {
-  const shape = broadcastShapes(a.shape, b.shape);
+export function mapBinary(a: Tensor, b: Tensor, fn: Fn2, outDtype: DType): Tensor {
+  const shape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape);
   const n = numel(shape);
   const out = allocate(outDtype, n);
   const av = a.values;
   const bv = b.values;
-  const store =
-    outDtype === "float32"
-      ? (i: number, v: number) => (out[i] = v)
-      : outDtype === "int64"
-        ? (i: number, v: number) => (out[i] = castValue("int64", v))
-        : (i: number, v: number) => (out[i] = v ? 1 : 0);
-  if (outDtype === "float32" && sameShape(a.shape, b.shape)) {
-    for (let i = 0; i < n; i++) out[i] = fn(av[i], bv[i]);
-  } else if (outDtype === "float32" && b.numel() === 1) {
-    const y = bv[0];
-    const am = sameShape(a.shape, shape) ? null : broadcastIndexMap(a.shape, shape);
-    for (let i = 0; i < n; i++) out[i] = fn(av[am ? am[i] : i], y);
-  } else if (outDtype === "float32" && a.numel() === 1) {
-    const x = av[0];
-    const bm = sameShape(b.shape, shape) ? null : broadcastIndexMap(b.shape, shape);
-    for (let i = 0; i < n; i++) out[i] = fn(x, bv[bm ? bm[i] : i]);
+  const [da, db] = [a.dtype, b.dtype];
+  if (n === 0) {
+    // nothing to compute
+  } else if (av.length === n && bv.length === n) {
+    // equal sizes after broadcasting: the same element order (only size-1 dims differ)
+    loop<Same2>(fn, "same2", outDtype, da, db)(fn, av, bv, out, n);
+  } else if (bv.length === 1) {
+    loop<RowVS>(fn, "vs", outDtype, da)(fn, av, 0, bv[0], out, 0, n);
+  } else if (av.length === 1) {
+    loop<RowSV>(fn, "sv", outDtype, db)(fn, av[0], bv, 0, out, 0, n);
   } else {
-    const am = broadcastIndexMap(a.shape, shape);
-    const bm = broadcastIndexMap(b.shape, shape);
-    for (let i = 0; i < n; i++) store(i, fn(av[am[i]], bv[bm[i]]));
+    const plan = planRows(shape, [a.shape, b.shape]);
+    const [sa, sb] = plan.strides;
+    const last = plan.sizes.length - 1;
+    const len = plan.sizes[last];
+    const as = rowStarts(plan, sa);
+    const bs = rowStarts(plan, sb);
+    if (sa[last] && sb[last]) {
+      const row = loop<RowVV>(fn, "vv", outDtype, da, db);
+      for (let r = 0; r < as.length; r++) row(fn, av, as[r], bv, bs[r], out, r * len, len);
+    } else if (sa[last]) {
+      const row = loop<RowVS>(fn, "vs", outDtype, da);
+      for (let r = 0; r < as.length; r++) row(fn, av, as[r], bv[bs[r]], out, r * len, len);
+    } else {
+      const row = loop<RowSV>(fn, "sv", outDtype, db);
+      for (let r = 0; r < as.length; r++) row(fn, av[as[r]], bv, bs[r], out, r * len, len);
+    }
   }
   return new Tensor(out, shape, outDtype);
 }
 
+const identity: Fn1 = (x) => x;
+
 /** Converts a tensor to another dtype (a copy). */
 export function castTo(a: Tensor, dtype: DType): Tensor {
   if (a.dtype === dtype) return a;
-  return mapUnary(a, (x) => x, dtype);
+  if (dtype === "float32" || a.dtype === "bool") {
+    // TypedArray#set converts as a store does: float32 rounding; bool's 0/1 are exact everywhere
+    const out = allocate(dtype, a.numel());
+    out.set(a.values);
+    return new Tensor(out, a.shape, dtype);
+  }
+  return mapUnary(a, identity, dtype);
 }
 
 /**
  * Sums a broadcast gradient back to `shape`: the reverse of broadcasting, which every binary op's
- * backward needs.
+ * backward needs. Each output element adds its contributions in flat order of `g`, in float64, then
+ * rounds once to float32.
  */
 export function sumToShape(g: Tensor, shape: Shape): Tensor {
   if (sameShape(g.shape, shape)) return g;
-  const out = new Float32Array(numel(shape));
-  const acc = new Float64Array(out.length);
-  const map = broadcastIndexMap(shape, g.shape);
   const gv = g.values;
-  // accumulate in float32 order like PyTorch's sum would for small sizes; float64 then round is close enough
-  for (let i = 0; i < gv.length; i++) acc[map[i]] += gv[i];
-  for (let i = 0; i < out.length; i++) out[i] = acc[i];
+  const acc = new Float64Array(numel(shape));
+  if (acc.length === 1) {
+    let s = 0;
+    for (let i = 0; i < gv.length; i++) s += gv[i];
+    acc[0] = s;
+  } else if (gv.length > 0) {
+    const plan = planRows(g.shape, [g.shape, shape]);
+    const [sg, st] = plan.strides;
+    const last = plan.sizes.length - 1;
+    const len = plan.sizes[last];
+    const gs = rowStarts(plan, sg);
+    const ts = rowStarts(plan, st);
+    if (st[last]) {
+      // the row lands on a row of the result ([n, k] → [k]: every row of g adds into the same row)
+      for (let r = 0; r < gs.length; r++) {
+        const o = gs[r];
+        const t = ts[r];
+        for (let i = 0; i < len; i++) acc[t + i] += gv[o + i];
+      }
+    } else {
+      // the row sums into one element ([n, k] → [n, 1])
+      for (let r = 0; r < gs.length; r++) {
+        const o = gs[r];
+        let s = acc[ts[r]];
+        for (let i = 0; i < len; i++) s += gv[o + i];
+        acc[ts[r]] = s;
+      }
+    }
+  }
+  const out = new Float32Array(acc.length);
+  out.set(acc);
   return new Tensor(out, shape, "float32");
 }
 

@@ -3,7 +3,7 @@ import { defineOp, type OpDef, runInplace, getOp } from "../registry.ts";
 import type { DType } from "../dtype.ts";
 import { TorchError } from "../errors.ts";
 import { Tensor, type Operand } from "../tensor.ts";
-import { castTo, mapBinary, mapUnary, resultType, sumToShape } from "../kernels.ts";
+import { castTo, mapBinary, mapTernary, mapUnary, resultType, sumToShape } from "../kernels.ts";
 
 const f = Math.fround;
 
@@ -15,13 +15,17 @@ export function cpow(x: number, y: number): number {
 
 /** Elementwise map over the grad and the saved input/output (all of one shape). */
 function mapGrad(g: Tensor, x: Tensor, y: Tensor, fn: (g: number, x: number, y: number) => number): Tensor {
-  const out = new Float32Array(g.numel());
-  const gv = g.values;
-  const xv = x.values;
-  const yv = y.values;
-  for (let i = 0; i < out.length; i++) out[i] = fn(gv[i], xv[i], yv[i]);
-  return new Tensor(out, g.shape, "float32");
+  return mapTernary(g, x, y, fn);
 }
+
+// The hot elementwise functions, made once: a kernel compiles its own loop for each function it sees
+// again, so a closure made afresh on every call would miss that loop.
+const ADD = (x: number, y: number) => x + y;
+const SUB = (x: number, y: number) => x - y;
+const MUL = (x: number, y: number) => x * y;
+const DIV = (x: number, y: number) => x / y;
+const NEG = (x: number) => -x;
+const NEG_MUL = (x: number, q: number) => -x * q;
 
 interface UnarySpec {
   name: string;
@@ -161,7 +165,7 @@ const addDef: OpDef<{ alpha: number }> = {
   forward: ([a, b], { alpha }) => {
     const dtype = resultType(a, b);
     if (dtype === "bool" && alpha === 1) return mapBinary(a, b, (x, y) => x || y, "bool");
-    return mapBinary(a, b, alpha === 1 ? (x, y) => x + y : (x, y) => x + f(alpha * y), dtype);
+    return mapBinary(a, b, alpha === 1 ? ADD : (x, y) => x + f(alpha * y), dtype);
   },
   backward: (g, { inputs: [a, b], attrs: { alpha } }, [na, nb]) => [
     na ? sumToShape(g, a.shape) : null,
@@ -184,13 +188,14 @@ const subDef: OpDef<{ alpha: number }> = {
         "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.",
       );
     }
-    return mapBinary(a, b, alpha === 1 ? (x, y) => x - y : (x, y) => x - f(alpha * y), resultType(a, b));
+    return mapBinary(a, b, alpha === 1 ? SUB : (x, y) => x - f(alpha * y), resultType(a, b));
   },
   backward: (g, { inputs: [a, b], attrs: { alpha } }, [na, nb]) => [
     na ? sumToShape(g, a.shape) : null,
     nb
       ? sumToShape(
-          mapUnary(g, (x) => -x * alpha),
+          // -x * 1 is -x for every x (NaN, ±inf, ±0 alike)
+          mapUnary(g, alpha === 1 ? NEG : (x) => -x * alpha),
           b.shape,
         )
       : null,
@@ -206,14 +211,9 @@ export function sub(a: Operand, b: Operand, alpha = 1): Tensor {
 const runRsub = defineOp<{ alpha: number }>({
   name: "rsub",
   gradFn: (inputs) => (inputs[1].isWrappedNumber ? "RsubBackward1" : "RsubBackward0"),
-  forward: ([a, b]) => mapBinary(b, a, (x, y) => x - y, resultType(a, b)),
+  forward: ([a, b]) => mapBinary(b, a, SUB, resultType(a, b)),
   backward: (g, { inputs: [a, b] }, [na, nb]) => [
-    na
-      ? sumToShape(
-          mapUnary(g, (x) => -x),
-          a.shape,
-        )
-      : null,
+    na ? sumToShape(mapUnary(g, NEG), a.shape) : null,
     nb ? sumToShape(g, b.shape) : null,
   ],
   saves: () => ({ inputs: [], output: false }),
@@ -226,20 +226,10 @@ export function rsub(a: Operand, other: Operand): Tensor {
 const mulDef: OpDef<Record<string, never>> = {
   name: "mul",
   gradFn: "MulBackward0",
-  forward: binaryForward((x, y) => x * y),
+  forward: binaryForward(MUL),
   backward: (g, { inputs: [a, b] }, [na, nb]) => [
-    na
-      ? sumToShape(
-          mapBinary(g, b, (x, y) => x * y, "float32"),
-          a.shape,
-        )
-      : null,
-    nb
-      ? sumToShape(
-          mapBinary(g, a, (x, y) => x * y, "float32"),
-          b.shape,
-        )
-      : null,
+    na ? sumToShape(mapBinary(g, b, MUL, "float32"), a.shape) : null,
+    nb ? sumToShape(mapBinary(g, a, MUL, "float32"), b.shape) : null,
   ],
   // mul saves `other` for self's grad and `self` for other's grad
   saves: (_ctx, [na, nb]) => ({ inputs: [...(nb ? [0] : []), ...(na ? [1] : [])], output: false }),
@@ -252,28 +242,13 @@ export function mul(a: Operand, b: Operand): Tensor {
 const divDef: OpDef<Record<string, never>> = {
   name: "div",
   gradFn: "DivBackward0",
-  forward: binaryForward((x, y) => x / y, true),
+  forward: binaryForward(DIV, true),
   backward: (g, { inputs: [a, b] }, [na, nb]) => [
-    na
-      ? sumToShape(
-          mapBinary(g, b, (x, y) => x / y, "float32"),
-          a.shape,
-        )
-      : null,
+    na ? sumToShape(mapBinary(g, b, DIV, "float32"), a.shape) : null,
     // ATen: -grad * ((self / other) / other)
     nb
       ? sumToShape(
-          mapBinary(
-            g,
-            mapBinary(
-              mapBinary(a, b, (x, y) => x / y, "float32"),
-              b,
-              (x, y) => x / y,
-              "float32",
-            ),
-            (x, q) => -x * q,
-            "float32",
-          ),
+          mapBinary(g, mapBinary(mapBinary(a, b, DIV, "float32"), b, DIV, "float32"), NEG_MUL, "float32"),
           b.shape,
         )
       : null,
@@ -323,7 +298,7 @@ const runPowTensor = defineOp<Record<string, never>>({
             mapBinary(
               g,
               mapBinary(a, b, (x, y) => f(y * f(cpow(x, y - 1))), "float32"),
-              (x, y) => x * y,
+              MUL,
               "float32",
             ),
             b,
@@ -344,7 +319,7 @@ const runPowTensor = defineOp<Record<string, never>>({
               (z, v) => (z ? 0 : v),
               "float32",
             ),
-            (x, y) => x * y,
+            MUL,
             "float32",
           ),
           b.shape,

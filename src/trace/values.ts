@@ -1,5 +1,6 @@
 /** Tensor payloads in the trace: lossless JSON encoding of elements, and one-pass health summaries. */
 import type { DataValue, Summary, TensorRecord } from "./schema.ts";
+import { simdPass } from "./summary-simd.ts";
 
 export type NonFinite = "nan" | "inf" | "-inf" | null;
 
@@ -64,7 +65,8 @@ interface Pass {
 }
 
 /**
- * The all-finite pass over float32 data, its own copy so the JIT sees one array type. Signs come
+ * The all-finite pass over float32 data in JS (where the SIMD pass of summary-simd.ts cannot run, and
+ * for short buffers), its own copy so the JIT sees one array type. Signs come
  * from the sign bit (branch-free: random signs would mispredict), two elements per turn with two
  * accumulators each: about the cost of one elementwise op.
  */
@@ -121,6 +123,14 @@ function passF32(values: Float32Array): Pass {
   return { sum: s0 + s1, sq: q0 + q1, mn, mx, neg, pos: n - neg - zero };
 }
 
+/** Below this many elements a wasm call is not worth it. */
+const SIMD_MIN = 256;
+
+function passFloat32(values: Float32Array): Pass {
+  const simd = values.length >= SIMD_MIN ? simdPass() : null;
+  return simd ? simd(values) : passF32(values);
+}
+
 function passAny(values: ArrayLike<number>): Pass {
   let sum = 0;
   let sq = 0;
@@ -149,7 +159,7 @@ export function summarize(values: ArrayLike<number>): Summary {
   const n = values.length;
   const s = emptySummary(n);
   if (n === 0) return s;
-  const p = values instanceof Float32Array ? passF32(values) : passAny(values);
+  const p = values instanceof Float32Array ? passFloat32(values) : passAny(values);
   if (!Number.isFinite(p.sum)) return summarizeSlow(values, s);
   // `+ 0` turns -0 into 0: the summary is plain JSON, where -0 would not survive
   s.min = p.mn + 0;

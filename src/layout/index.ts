@@ -12,7 +12,16 @@ export {
   type LineRole,
 } from "./box.ts";
 export { SANS_STACK, MONO_STACK, textWidth, fitText, charAdvance, type FontFace } from "./text.ts";
-export { prepareGraph, longestPathLayers, MAX_NODES, STUB_SPAN, type PrepareOptions } from "./prepare.ts";
+export {
+  prepareGraph,
+  longestPathLayers,
+  MAX_NODES,
+  STUB_SPAN,
+  PART_SIZE,
+  COST_FACTOR,
+  CROSSING_COST,
+  type PrepareOptions,
+} from "./prepare.ts";
 export {
   toElk,
   fromElk,
@@ -20,6 +29,8 @@ export {
   measureGraph,
   layoutGraph,
   layoutModel,
+  components,
+  packComponents,
   type ElkLike,
   type ElkAdapterOptions,
 } from "./elk.ts";

@@ -322,7 +322,7 @@ function resolve(work: WorkNode[], collapsed: Set<string>): Resolved {
  * crossing edges: ~1.8 ms each against ~0.33 ms a node or an edge); 170 collapsed neurons in 18
  * layer compounds with ~1,000 crossing edges 3.2 s, the same boxes flat 0.8 s.
  */
-export function layoutCost(
+function layoutCost(
   work: WorkNode[],
   edges: WorkEdge[],
   collapsed: Set<string>,

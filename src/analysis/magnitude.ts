@@ -11,9 +11,11 @@
  * - vanishBelow = 1e-7, about float32's machine epsilon (1.19e-7): with lr ≤ 1 such a grad changes
  *   a weight of size ~1 by less than one float32 step, so `w - lr * g == w` and learning has stopped.
  */
-import { stateAt, type View } from "../trace/graph.ts";
+import type { Graph, View } from "../trace/graph.ts";
 import { baseTensorId, type Trace } from "../trace/schema.ts";
 import { normOf } from "./health.ts";
+import { edgeId, opNodeId, resolver } from "./ids.ts";
+import { lookup, opInputs } from "./lookup.ts";
 
 export const DEFAULT_EXPLODE_ABOVE = 1e3;
 export const DEFAULT_VANISH_BELOW = 1e-7;
@@ -104,27 +106,95 @@ export function logScale01(norm: number, domain: readonly [number, number]): num
   return Math.min(1, Math.max(0, t));
 }
 
+/**
+ * The grads on the edges of one view in the backward pass current at `step` (the last one begun,
+ * as graph.ts's stepping shows them), by edge id.
+ */
+export function edgeGrads(trace: Trace, step: number, view: View): Map<string, string> {
+  const out = new Map<string, string>();
+  let start = -1;
+  for (let k = Math.min(step, trace.events.length - 1); k >= 0; k--) {
+    if (trace.events[k].kind === "backward-start") {
+      start = k;
+      // several roots in one call start together
+      while (start > 0 && trace.events[start - 1].kind === "backward-start") start--;
+      break;
+    }
+  }
+  if (start < 0) return out;
+  const { opOfNode } = lookup(trace);
+  for (let k = start; k <= step; k++) {
+    const e = trace.events[k];
+    if (view === "values") {
+      if (e.kind !== "backward") continue;
+      const p = opOfNode.get(e.node);
+      const opEv = p === undefined ? null : trace.events[p];
+      if (!opEv || (opEv.kind !== "op" && opEv.kind !== "inplace")) continue;
+      const op = opNodeId(p!);
+      if (e.grad_outputs[0]) out.set(edgeId(op, opEv.out, 0), e.grad_outputs[0]);
+      const ins = opInputs(opEv);
+      e.grad_inputs.forEach((g, j) => {
+        if (g && ins[j]) out.set(edgeId(ins[j], op, j), g);
+      });
+    } else if (e.kind === "backward-start") {
+      if (e.node && trace.nodes[e.node].name !== "AccumulateGrad")
+        out.set(edgeId(baseTensorId(e.root), e.node, 0), e.grad);
+    } else if (e.kind === "backward") {
+      trace.nodes[e.node].next.forEach(([next], j) => {
+        const g = e.grad_inputs[j];
+        if (next && g) out.set(edgeId(e.node, next, j), g);
+      });
+    } else if (e.kind === "accumulate") {
+      out.set(edgeId(e.node, baseTensorId(e.tensor), 0), e.incoming);
+    }
+  }
+  return out;
+}
+
+/** Every leaf's `.grad` record after event `step`, by the leaf's first record id. */
+export function leafGrads(trace: Trace, step: number): Map<string, string | null> {
+  const out = new Map<string, string | null>();
+  for (let k = 0; k <= Math.min(step, trace.events.length - 1); k++) {
+    const e = trace.events[k];
+    if (e.kind === "accumulate") out.set(baseTensorId(e.tensor), e.total);
+    else if (e.kind === "grad-set") out.set(baseTensorId(e.tensor), e.grad);
+    else if (e.kind === "inplace" && e.grad_of) out.set(baseTensorId(e.grad_of), e.out);
+  }
+  return out;
+}
+
 /** Grad norms on every edge (the current backward pass at `step`) and of every leaf's `.grad`. */
 export function gradMagnitudes(trace: Trace, opts: MagnitudeOptions = {}): GradMagnitudes {
   const view = opts.view ?? "values";
-  const step = opts.step ?? trace.events.length - 1;
-  const st = stateAt(trace, step, view);
+  const step = Math.min(opts.step ?? trace.events.length - 1, trace.events.length - 1);
   const t = {
     explodeAbove: opts.explodeAbove ?? DEFAULT_EXPLODE_ABOVE,
     vanishBelow: opts.vanishBelow ?? DEFAULT_VANISH_BELOW,
   };
   const edges: EdgeMagnitude[] = [];
-  for (const [edge, grad] of st.edgeGrad) {
+  for (const [edge, grad] of edgeGrads(trace, step, view)) {
     const norm = normOf(trace.tensors[grad].summary);
     edges.push({ edge, grad, norm, flag: magnitudeFlag(norm, t) });
   }
   const leaves: LeafMagnitude[] = [];
-  for (const [leaf, grad] of st.grads) {
+  for (const [leaf, grad] of leafGrads(trace, step)) {
     const rec = trace.tensors[leaf];
     if (!grad || !rec || !rec.is_leaf) continue;
     const norm = normOf(trace.tensors[grad].summary);
-    leaves.push({ leaf: baseTensorId(leaf), label: rec.label, grad, norm, flag: magnitudeFlag(norm, t) });
+    leaves.push({ leaf, label: rec.label, grad, norm, flag: magnitudeFlag(norm, t) });
   }
   const domain = logDomain([...edges.map((e) => e.norm), ...leaves.map((l) => l.norm)], t);
-  return { view, step: st.step, ...t, edges, leaves, domain };
+  return { view, step, ...t, edges, leaves, domain };
+}
+
+/** Edge magnitudes on a laid-out graph: a stub's edges carry what the edge to its original carries. */
+export function magnitudesOnGraph(m: GradMagnitudes, graph: Pick<Graph, "nodes" | "edges">): EdgeMagnitude[] {
+  const r = resolver(graph);
+  const byKey = new Map(m.edges.map((e) => [e.edge, e]));
+  const out: EdgeMagnitude[] = [];
+  for (const e of graph.edges) {
+    const hit = byKey.get(edgeId(r.resolve(e.source), r.resolve(e.target), e.order));
+    if (hit) out.push({ ...hit, edge: e.id });
+  }
+  return out;
 }

@@ -2,15 +2,18 @@
  * How non-finite values spread from where they were born: forward through the ops that read them,
  * backward through the nodes that passed (or made) non-finite grads, into leaves' `.grad`, and on
  * through the optimizer's in-place updates into later iterations. Given as the ids graph.ts gives
- * nodes and edges in both views, so the render can draw the path in red.
+ * nodes and edges in both views (./ids.ts), so the render can draw the path in red; where the graph
+ * drew a reuse as a proxy stub, `onGraph` maps the path onto the stub's ids.
  */
-import { graphFull, type View } from "../trace/graph.ts";
 import { baseTensorId, type Trace } from "../trace/schema.ts";
 import { nonFiniteOf, type NonFinite } from "../trace/values.ts";
+import type { Graph } from "../trace/graph.ts";
+import { edgeId, opNodeId, resolver } from "./ids.ts";
 import { lookup, opInputs } from "./lookup.ts";
 import { nonFiniteOrigin, type NonFiniteReport, type Origin } from "./origin.ts";
 
 export interface SpreadView {
+  /** Graph node and edge ids (a stub's original; see onGraph). */
   nodes: string[];
   edges: string[];
   /** Graph id (node or edge) → the worst value it carries on the path (nan over inf over -inf). */
@@ -22,7 +25,7 @@ export interface SpreadPath {
   forward: { events: number[]; records: string[] };
   /** Backward and accumulate events that passed non-finite grads on, and the grads. */
   backward: { events: number[]; records: string[] };
-  /** Leaves (first record ids) whose `.grad` became non-finite along the path. */
+  /** Leaves (first record ids) whose `.grad` became non-finite along the path, in the order the program made them. */
   leaves: string[];
   values: SpreadView;
   autograd: SpreadView;
@@ -33,30 +36,24 @@ const RANK: Record<Exclude<NonFinite, null>, number> = { nan: 3, inf: 2, "-inf":
 class Marks {
   nodes = new Set<string>();
   edges = new Set<string>();
-  flags: Record<string, Exclude<NonFinite, null>> = {};
+  flags = new Map<string, Exclude<NonFinite, null>>();
 
   add(set: "nodes" | "edges", id: string, flag: NonFinite): void {
     this[set].add(id);
-    if (flag && (!this.flags[id] || RANK[flag] > RANK[this.flags[id]])) this.flags[id] = flag;
+    if (!flag) return;
+    const had = this.flags.get(id);
+    if (!had || RANK[flag] > RANK[had]) this.flags.set(id, flag);
   }
-}
 
-/** Graph edges by their logical ends (stubs resolved to what they stand for). */
-function edgeIndex(trace: Trace, view: View) {
-  const g = graphFull(trace, view);
-  const stubFor = new Map<string, string>();
-  for (const n of g.nodes) if (n.stubFor) stubFor.set(n.id, n.stubFor);
-  const resolve = (id: string) => stubFor.get(id) ?? id;
-  const byKey = new Map<string, { id: string; source: string; target: string }[]>();
-  for (const e of g.edges) {
-    const key = `${resolve(e.source)}>${resolve(e.target)}:${e.order}`;
-    const list = byKey.get(key);
-    const item = { id: e.id, source: e.source, target: e.target };
-    if (list) list.push(item);
-    else byKey.set(key, [item]);
+  edge(source: string, target: string, order: number, flag: NonFinite): void {
+    this.add("edges", edgeId(source, target, order), flag);
+    this.add("nodes", source, flag);
+    this.add("nodes", target, flag);
   }
-  const nodeIds = new Set(g.nodes.map((n) => n.id));
-  return { byKey, nodeIds };
+
+  finish(): SpreadView {
+    return { nodes: [...this.nodes], edges: [...this.edges], flags: Object.fromEntries(this.flags) };
+  }
 }
 
 /** The spread of non-finite values from the origins (computed if not given). */
@@ -143,10 +140,11 @@ export function spreadPath(trace: Trace, origin?: NonFiniteReport | Origin | nul
     }
   }
 
+  const made = (id: string) => trace.tensors[id]?.tensor_id ?? 0;
   return {
     forward: { events: fwdEvents, records: fwdEvents.map((k) => outOf(trace, k)) },
     backward: { events: bwdEvents, records: [...new Set(bwdRecords)] },
-    leaves: [...leaves],
+    leaves: [...leaves].sort((a, b) => made(a) - made(b)),
     values: valuesView(trace, fwdEvents, bwdEvents, tainted),
     autograd: autogradView(trace, fwdEvents, bwdEvents, tainted),
   };
@@ -157,42 +155,28 @@ function outOf(trace: Trace, k: number): string {
   return e.kind === "create" || e.kind === "op" || e.kind === "inplace" ? e.out : "";
 }
 
-function finish(m: Marks): SpreadView {
-  return { nodes: [...m.nodes], edges: [...m.edges], flags: m.flags };
-}
-
 function valuesView(trace: Trace, fwd: number[], bwd: number[], tainted: Set<string>): SpreadView {
-  const { byKey, nodeIds } = edgeIndex(trace, "values");
   const { opOfNode } = lookup(trace);
   const m = new Marks();
   const flag = (rec: string | null) => (rec ? nonFiniteOf(trace.tensors[rec].summary) : null);
-  const mark = (source: string, target: string, order: number, f: NonFinite) => {
-    for (const edge of byKey.get(`${source}>${target}:${order}`) ?? []) {
-      m.add("edges", edge.id, f);
-      m.add("nodes", edge.source, f);
-      m.add("nodes", edge.target, f);
-    }
-  };
   for (const k of fwd) {
     const e = trace.events[k];
     if (e.kind === "create") {
-      if (nodeIds.has(e.out)) m.add("nodes", e.out, flag(e.out));
+      m.add("nodes", e.out, flag(e.out));
       continue;
     }
     if (e.kind !== "op" && e.kind !== "inplace") continue;
-    const op = `op${k}`;
+    const op = opNodeId(k);
     const f = flag(e.out);
-    m.add("nodes", op, f);
-    mark(op, e.out, 0, f);
-    const ins = e.kind === "op" ? e.inputs : [e.target, ...e.inputs];
-    ins.forEach((r, i) => {
-      if (r && tainted.has(r)) mark(r, op, i, flag(r));
+    m.edge(op, e.out, 0, f);
+    opInputs(e).forEach((r, i) => {
+      if (tainted.has(r)) m.edge(r, op, i, flag(r));
     });
   }
   for (const k of bwd) {
     const e = trace.events[k];
     if (e.kind === "accumulate") {
-      if (nodeIds.has(e.tensor)) m.add("nodes", e.tensor, flag(e.total));
+      m.add("nodes", e.tensor, flag(e.total));
       continue;
     }
     if (e.kind !== "backward") continue;
@@ -200,62 +184,78 @@ function valuesView(trace: Trace, fwd: number[], bwd: number[], tainted: Set<str
     if (p === undefined) continue;
     const opEv = trace.events[p];
     if (opEv.kind !== "op" && opEv.kind !== "inplace") continue;
-    const op = `op${p}`;
+    const op = opNodeId(p);
     const g = e.grad_outputs[0] ?? null;
-    if (g && flag(g)) mark(op, opEv.out, 0, flag(g));
-    const ins = opEv.kind === "op" ? opEv.inputs : [opEv.target, ...opEv.inputs];
+    if (g && flag(g)) m.edge(op, opEv.out, 0, flag(g));
+    const ins = opInputs(opEv);
     e.grad_inputs.forEach((gi, j) => {
       const r = ins[j];
-      if (gi && r && flag(gi)) mark(r, op, j, flag(gi));
+      if (gi && r && flag(gi)) m.edge(r, op, j, flag(gi));
     });
   }
-  return finish(m);
+  return m.finish();
 }
 
 function autogradView(trace: Trace, fwd: number[], bwd: number[], tainted: Set<string>): SpreadView {
-  const { byKey, nodeIds } = edgeIndex(trace, "autograd");
   const { producer } = lookup(trace);
   const m = new Marks();
   const flag = (rec: string | null) => (rec ? nonFiniteOf(trace.tensors[rec].summary) : null);
-  const mark = (source: string, target: string, order: number, f: NonFinite) => {
-    for (const edge of byKey.get(`${source}>${target}:${order}`) ?? []) {
-      m.add("edges", edge.id, f);
-      m.add("nodes", edge.source, f);
-      m.add("nodes", edge.target, f);
-    }
-  };
   // forward: the grad_fn nodes of ops on the path, and the edges between them
   for (const k of fwd) {
     const e = trace.events[k];
     if ((e.kind !== "op" && e.kind !== "inplace") || !e.grad_fn) continue;
-    const f = flag(e.out);
-    if (nodeIds.has(e.grad_fn)) m.add("nodes", e.grad_fn, f);
-    const ins = e.kind === "op" ? e.inputs : [e.target, ...e.inputs];
-    trace.nodes[e.grad_fn].next.forEach(([next], j) => {
+    const node = e.grad_fn;
+    m.add("nodes", node, flag(e.out));
+    const ins = opInputs(e);
+    trace.nodes[node].next.forEach(([next], j) => {
       const r = ins[j];
       if (!next || !r || !tainted.has(r)) return;
       const pk = producer.get(r);
       const pe = pk === undefined ? null : trace.events[pk];
       if (pe && (pe.kind === "op" || pe.kind === "inplace") && pe.grad_fn === next)
-        mark(e.grad_fn!, next, j, flag(r));
+        m.edge(node, next, j, flag(r));
     });
   }
   for (const k of bwd) {
     const e = trace.events[k];
     if (e.kind === "accumulate") {
-      const f = flag(e.total);
-      if (nodeIds.has(e.node)) m.add("nodes", e.node, f);
-      mark(e.node, baseTensorId(e.tensor), 0, f);
+      m.edge(e.node, baseTensorId(e.tensor), 0, flag(e.total));
       continue;
     }
     if (e.kind !== "backward") continue;
     const g = e.grad_outputs[0] ?? null;
-    if (nodeIds.has(e.node))
-      m.add("nodes", e.node, flag(g) ?? flag(e.grad_inputs.find((x) => x && flag(x)) ?? null));
+    m.add("nodes", e.node, flag(g) ?? flag(e.grad_inputs.find((x) => x && flag(x)) ?? null));
     trace.nodes[e.node].next.forEach(([next], j) => {
       const gi = e.grad_inputs[j];
-      if (next && gi && flag(gi)) mark(e.node, next, j, flag(gi));
+      if (next && gi && flag(gi)) m.edge(e.node, next, j, flag(gi));
     });
   }
-  return finish(m);
+  return m.finish();
+}
+
+/**
+ * The path on a laid-out graph: the ids of `view` plus those of the proxy stubs graph.ts drew for
+ * them (a reuse in a later iteration, or far below its source), with their edges.
+ */
+export function onGraph(view: SpreadView, graph: Pick<Graph, "nodes" | "edges">): SpreadView {
+  const r = resolver(graph);
+  const nodes = new Set(view.nodes.filter((id) => r.hasNode(id)));
+  const edges: string[] = [];
+  const flags: SpreadView["flags"] = {};
+  const wanted = new Set(view.edges);
+  for (const e of graph.edges) {
+    const key = edgeId(r.resolve(e.source), r.resolve(e.target), e.order);
+    if (!wanted.has(key)) continue;
+    edges.push(e.id);
+    nodes.add(e.source);
+    nodes.add(e.target);
+    const f = view.flags[key];
+    if (f) {
+      flags[e.id] = f;
+      for (const n of [e.source, e.target]) flags[n] ??= view.flags[r.resolve(n)];
+    }
+  }
+  for (const id of nodes) flags[id] ??= view.flags[r.resolve(id)];
+  for (const id of Object.keys(flags)) if (!flags[id]) delete flags[id];
+  return { nodes: [...nodes], edges, flags };
 }

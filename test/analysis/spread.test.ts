@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { expect, test } from "vitest";
 import { nonFiniteOrigin } from "../../src/analysis/origin.ts";
-import { spreadPath } from "../../src/analysis/spread.ts";
+import { onGraph, spreadPath } from "../../src/analysis/spread.ts";
 import { graphFull } from "../../src/trace/graph.ts";
 import { mlpNan, trace } from "./programs.ts";
 
@@ -31,6 +31,8 @@ test("values view: the path runs from the log through the loss, and back from th
   const edgeIds = new Set(g.edges.map((e) => e.id));
   for (const id of path.values.nodes) expect(nodeIds.has(id)).toBe(true);
   for (const id of path.values.edges) expect(edgeIds.has(id)).toBe(true);
+  // no stubs in this one-iteration graph: the path on the graph is the path
+  expect(onGraph(path.values, g).edges.sort()).toEqual([...path.values.edges].sort());
   const origin = nonFiniteOrigin(t).forward!;
   expect(path.values.nodes).toContain(`op${origin.event}`);
   expect(path.forward.events[0]).toBe(origin.event);
@@ -59,6 +61,21 @@ test("autograd view: SigmoidBackward0 and every AccumulateGrad → leaf edge are
   const names = path.autograd.nodes.map((id) => byId.get(id)?.label);
   expect(names).toEqual(expect.arrayContaining(["LogBackward0", "RsubBackward1", "ClampBackward1"]));
   expect(path.backward.events.length).toBeGreaterThan(0);
+});
+
+test("a diverging loop: on the laid-out graph, the path takes the AccumulateGrad stubs of later iterations", async () => {
+  const { lrDiverge } = await import("./programs.ts");
+  const t2 = trace((rec) => lrDiverge(rec, 50));
+  const path = spreadPath(t2);
+  const g = graphFull(t2, "autograd");
+  const shown = onGraph(path.autograd, g);
+  const edgeIds = new Set(g.edges.map((e) => e.id));
+  for (const id of shown.edges) expect(edgeIds.has(id)).toBe(true);
+  for (const id of shown.edges) expect(shown.flags[id]).toBeDefined();
+  // w's and b's AccumulateGrad nodes are made once; later iterations reach them through stubs
+  const stubs = new Set(g.nodes.filter((n) => n.stubFor !== null).map((n) => n.id));
+  expect(shown.nodes.filter((id) => stubs.has(id)).length).toBeGreaterThan(0);
+  expect(shown.edges.length).toBeGreaterThan(path.autograd.edges.filter((id) => edgeIds.has(id)).length);
 });
 
 test("a clean run has an empty spread path", async () => {

@@ -18,7 +18,7 @@ import { DEFAULT_SEED } from "../engine/random.ts";
 import { MSG, TorchError } from "../engine/errors.ts";
 import { silently } from "../engine/events.ts";
 import { reprTensor } from "../engine/repr.ts";
-import { floorDivide, remainder, toDtype, unbind, where } from "./extra-ops.ts";
+import { floorDivide, remainder, toDtype, where } from "./extra-ops.ts";
 
 /** What the shim tells the trace recorder (src/trace/recorder.ts implements it). */
 export interface TraceHooks {
@@ -253,7 +253,6 @@ export function createBridge(heap: () => Int32Array) {
 
     // ---- ops the engine does not export (src/python/extra-ops.ts) ----
     toDtype,
-    unbind,
     floorDivide,
     remainder,
     /** `number // t` and `number % t`. */

@@ -1,6 +1,6 @@
 /**
  * Ops the Python surface needs that the engine does not export (yet): a dtype cast (`.float()`,
- * `.long()`, `.to(dtype)`), `unbind` (what `for row in t:` iterates, UnbindBackward0) and `where`.
+ * `.long()`, `.to(dtype)`), `where`, floor division and remainder.
  * Each is registered through the engine's own registry, and only when the engine has no op of that
  * name, so an engine version of it takes over without a change here.
  */
@@ -8,7 +8,7 @@ import * as ops from "../engine/ops/index.ts";
 import { type OpDef, defineOp, getOp, registeredOps, runOp } from "../engine/registry.ts";
 import { type DType, allocate } from "../engine/dtype.ts";
 import { castTo, resultType, sumToShape } from "../engine/kernels.ts";
-import { broadcastIndexMap, broadcastShapes, normalizeDim, numel, stridesOf } from "../engine/shape.ts";
+import { broadcastIndexMap, broadcastShapes, numel } from "../engine/shape.ts";
 import { TorchError } from "../engine/errors.ts";
 import { Tensor } from "../engine/tensor.ts";
 
@@ -32,58 +32,6 @@ const runCast = ensure<{ dtype: DType }>({
 /** `t.to(dtype)`: the same tensor when the dtype matches, as PyTorch returns self. */
 export function toDtype(a: Tensor, dtype: DType): Tensor {
   return a.dtype === dtype ? a : runCast([a], { dtype });
-}
-
-// ---- unbind: one piece per index, each with an UnbindBackward0 node
-
-/** Flat positions in `shape` of the elements with `index` along `dim`. */
-function positions(shape: readonly number[], dim: number, index: number): Int32Array {
-  const strides = stridesOf(shape);
-  const outer = numel(shape.slice(0, dim));
-  const inner = strides[dim];
-  const pos = new Int32Array(outer * inner);
-  let k = 0;
-  for (let o = 0; o < outer; o++) {
-    const base = o * shape[dim] * inner + index * inner;
-    for (let i = 0; i < inner; i++) pos[k++] = base + i;
-  }
-  return pos;
-}
-
-const runUnbindPiece = ensure<{ dim: number; index: number }>({
-  name: "unbind",
-  gradFn: "UnbindBackward0",
-  forward: ([a], { dim, index }) => {
-    const pos = positions(a.shape, dim, index);
-    const out = allocate(a.dtype, pos.length);
-    const v = a.values;
-    for (let k = 0; k < pos.length; k++) out[k] = v[pos[k]];
-    return new Tensor(
-      out,
-      a.shape.filter((_, d) => d !== dim),
-      a.dtype,
-    );
-  },
-  backward: (g, { inputs: [a], attrs: { dim, index } }) => {
-    const pos = positions(a.shape, dim, index);
-    const grad = new Float32Array(a.numel());
-    const gv = g.values;
-    for (let k = 0; k < pos.length; k++) grad[pos[k]] = gv[k];
-    return [new Tensor(grad, a.shape, "float32")];
-  },
-  saves: () => ({ inputs: [], output: false }),
-});
-
-/** `t.unbind(dim)`: the slices along `dim`, dropping it (what `for row in t` yields). */
-export function unbind(a: Tensor, dim = 0): Tensor[] {
-  if (typeof engine.unbind === "function")
-    return (engine.unbind as (a: Tensor, d: number) => Tensor[])(a, dim);
-  if (a.dim() === 0)
-    throw new TorchError("IndexError", "Dimension specified as 0 but tensor has no dimensions");
-  const d = normalizeDim(dim, a.dim());
-  const out: Tensor[] = [];
-  for (let i = 0; i < a.shape[d]; i++) out.push(runUnbindPiece([a], { dim: d, index: i }));
-  return out;
 }
 
 // ---- where(condition, x, y)

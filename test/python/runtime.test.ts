@@ -154,6 +154,18 @@ describe("unsupported torch features fail loudly", () => {
       "",
     ]);
   });
+
+  test("numpy and matplotlib import (a cell often imports what it barely uses); using them fails loudly", () => {
+    const r = run(
+      "import numpy as np\nimport matplotlib.pyplot as plt\nimport torch\nprint('ok')\nplt.plot([1, 2])\n",
+    );
+    expect(r.stdout).toBe("ok\n");
+    expect(r.error).toEqual({
+      type: "NotImplementedError",
+      message: "gradlens does not support matplotlib.pyplot.plot yet (gradlens runs torch programs only)",
+      traceback: expect.stringContaining('File "prog.py", line 5, in <module>'),
+    });
+  });
 });
 
 describe("warnings", () => {

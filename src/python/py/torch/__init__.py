@@ -129,6 +129,30 @@ def __getattr__(name):
     raise _unsupported(f"torch.{name}")
 
 
+# Libraries notebooks import beside torch. Importing them works (a cell often imports what it
+# barely uses); using any of their names fails loudly.
+_STUBBED = ("numpy", "matplotlib", "pandas", "seaborn", "sklearn", "scipy", "tqdm")
+
+
+class _Stub(_sys.modules[__name__].__class__):
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise _unsupported(f"{self.__name__}.{name}", "gradlens runs torch programs only")
+
+
+class _StubLoader:
+    @staticmethod
+    def create_module(spec):
+        m = _Stub(spec.name)
+        m.__path__ = []
+        return m
+
+    @staticmethod
+    def exec_module(module):
+        pass
+
+
 class _UnsupportedSubmodules:
     """`import torch.xyz` for a part gradlens lacks fails loudly instead of with ModuleNotFoundError."""
 
@@ -136,6 +160,10 @@ class _UnsupportedSubmodules:
     def find_spec(fullname, path=None, target=None):
         if fullname.startswith("torch.") or fullname in ("torchvision", "torchaudio", "torchtext"):
             raise _unsupported(fullname)
+        if fullname.split(".")[0] in _STUBBED:
+            import importlib.machinery
+
+            return importlib.machinery.ModuleSpec(fullname, _StubLoader)
         return None
 
 

@@ -264,6 +264,22 @@ def outer(input, vec2):
     return _t(input, "outer").outer(vec2)
 
 
+def bmm(input, mat2, *, out=None):
+    return _t(input, "bmm").bmm(mat2)
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    return _t(input, "addmm").addmm(mat1, mat2, beta=beta, alpha=alpha)
+
+
+def narrow(input, dim, start, length):
+    return _t(input, "narrow").narrow(dim, start, length)
+
+
+def select(input, dim, index):
+    return _t(input, "select").select(dim, index)
+
+
 ger = outer
 
 

@@ -902,6 +902,40 @@ class Tensor:
     def outer(self, other):
         return op(O("outer"), self._t, as_tensor_arg(other, "outer")._t)
 
+    def bmm(self, other):
+        return op(O("bmm"), self._t, as_tensor_arg(other, "bmm")._t)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        if beta != 1 or alpha != 1:
+            raise unsupported("addmm with beta or alpha")
+        return op(O("addmm"), self._t, as_tensor_arg(mat1, "addmm")._t, as_tensor_arg(mat2, "addmm")._t)
+
+    # ---- new tensors like this one (same dtype) ----
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        from . import _creation
+
+        return _creation.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        from . import _creation
+
+        return _creation.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        from . import _creation
+
+        return _creation.ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        from . import _creation
+
+        return _creation.empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        from . import _creation
+
+        return _creation.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
     def softmax(self, dim, dtype=None):
         return op(O("softmax"), self._t, dim)
 
@@ -1045,7 +1079,13 @@ class Tensor:
 
     @property
     def mT(self):
-        return self.transpose(-2, -1)
+        return op(O("mT"), self._t)
+
+    def narrow(self, dim, start, length):
+        return op(O("narrow"), self._t, dim, _py_int(start), length)
+
+    def select(self, dim, index):
+        return op(O("select"), self._t, dim, _py_int(index))
 
     def transpose(self, dim0, dim1):
         return op(O("transpose"), self._t, dim0, dim1)
@@ -1088,7 +1128,7 @@ class Tensor:
         return op(O("repeat"), self._t, shape_args(sizes, "repeat"))
 
     def unbind(self, dim=0):
-        rs = call(E.unbind, self._t, dim)
+        rs = call(O("unbind"), self._t, dim)
         return tuple(wrap(r) for r in rs)
 
     def split(self, split_size, dim=0):

@@ -57,9 +57,30 @@ float = float32
 long = int64
 bool = _bool_dtype
 
-FloatTensor = Tensor
-LongTensor = Tensor
-BoolTensor = Tensor
+
+
+class _LegacyTensorType(type):
+    """torch.FloatTensor & co: constructors of one dtype, and isinstance checks by dtype."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype is cls._dtype
+
+    def __call__(cls, *args):
+        if len(args) == 1 and isinstance(args[0], (list, tuple)):
+            return tensor(args[0], dtype=cls._dtype)
+        return zeros(*args, dtype=cls._dtype)
+
+
+class FloatTensor(metaclass=_LegacyTensorType):
+    _dtype = float32
+
+
+class LongTensor(metaclass=_LegacyTensorType):
+    _dtype = int64
+
+
+class BoolTensor(metaclass=_LegacyTensorType):
+    _dtype = _bool_dtype
 
 
 def get_default_dtype():

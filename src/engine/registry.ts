@@ -3,7 +3,15 @@ import { emit, silently } from "./events.ts";
 import { TorchError } from "./errors.ts";
 import { castValue } from "./dtype.ts";
 import { Tensor } from "./tensor.ts";
-import { assertNoInternalOverlap, assertNoPartialOverlap, checkInplace, rebaseHistory } from "./views.ts";
+import { broadcastShapes, sameShape } from "./shape.ts";
+import { pointwiseStrides } from "./strided.ts";
+import {
+  assertNoInternalOverlap,
+  assertNoPartialOverlap,
+  checkInplace,
+  copyWithStrides,
+  rebaseHistory,
+} from "./views.ts";
 
 /** What a backward function sees: the op's inputs, output and attributes. */
 export interface OpContext<A> {
@@ -80,8 +88,36 @@ function needsGrad(def: OpDef<any>, inputs: Tensor[]): boolean {
   return isGradEnabled() && def.backward !== undefined && inputs.some((t) => t.requiresGrad);
 }
 
+/**
+ * Ops ATen runs through TensorIterator with a fresh output (pointwise math, comparisons, the
+ * pointwise activations and unreduced losses, dtype copies): their output takes the layout of their
+ * inputs (`x.t().sin()` is transposed too). The others' outputs are row-major, as PyTorch's are
+ * (softmax, reductions, matmul, cat, masked_fill's contiguous clone, ...).
+ */
+const TENSOR_ITERATOR_OPS = new Set([
+  ...["neg", "abs", "sqrt", "exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "reciprocal"],
+  ...["add", "sub", "rsub", "mul", "div", "pow", "pow_tensor", "clamp", "maximum", "minimum"],
+  ...["eq", "ne", "lt", "le", "gt", "ge", "mul.Scalar", "div.Scalar", "where", "floor_divide", "remainder"],
+  ...["leaky_relu", "gelu", "softplus", "elu", "silu", "hardtanh", "mse_loss", "binary_cross_entropy"],
+  "_to_copy",
+]);
+
+/** The op's row-major result laid out as TensorIterator would allocate it. */
+function withIteratorLayout(out: Tensor, inputs: Tensor[]): Tensor {
+  if (inputs.every((t) => t.isContiguous()) || !out.isContiguous() || inputs.includes(out)) return out;
+  let shape: number[] = [];
+  for (const t of inputs) shape = broadcastShapes(shape, t.shape);
+  if (!sameShape(shape, out.shape)) return out;
+  const strides = pointwiseStrides(
+    shape,
+    inputs.map((t) => ({ shape: t.shape, strides: t.strides, offset: t.storageOffset })),
+  );
+  return strides ? copyWithStrides(out, strides) : out;
+}
+
 export function runOp<A>(def: OpDef<A>, inputs: Tensor[], attrs: A): Tensor {
-  const out = silently(() => noGrad(() => def.forward(inputs, attrs)));
+  const result = silently(() => noGrad(() => def.forward(inputs, attrs)));
+  const out = TENSOR_ITERATOR_OPS.has(def.name) ? withIteratorLayout(result, inputs) : result;
   let node: Node | null = null;
   if (needsGrad(def, inputs)) {
     node = makeNode(def, { inputs, out, attrs });

@@ -221,9 +221,103 @@ export function lastPosition(shape: Shape, strides: readonly number[], offset: n
 }
 
 /**
- * The strides `empty_like(t)` gives under PyTorch's preserve format: t's own when its elements are
- * dense (a permuted tensor stays permuted), else row-major.
+ * The strides `empty_like(t)` (clone, `.to(dtype)`) gives under PyTorch's preserve format: t's own
+ * when its elements are dense (a permuted tensor stays permuted), else dense strides in the order
+ * of t's (ATen's infer_dense_strides: dims sorted by stride as TensorIterator sorts them, stride-0
+ * dims left in place).
  */
 export function preservedStrides(shape: Shape, strides: readonly number[]): number[] {
-  return isNonOverlappingAndDense(shape, strides) ? [...strides] : contiguousStrides(shape);
+  if (isNonOverlappingAndDense(shape, strides)) return [...strides];
+  const ndim = shape.length;
+  const perm = Array.from({ length: ndim }, (_, i) => ndim - 1 - i);
+  const shouldSwap = (d0: number, d1: number): number => {
+    const s0 = strides[d0];
+    const s1 = strides[d1];
+    if (s0 === 0 || s1 === 0) return 0;
+    if (s0 !== s1) return s0 < s1 ? -1 : 1;
+    return shape[d0] > shape[d1] ? 1 : 0;
+  };
+  for (let i = 1; i < ndim; i++) {
+    let dim1 = i;
+    for (let dim0 = i - 1; dim0 >= 0; dim0--) {
+      const c = shouldSwap(perm[dim0], perm[dim1]);
+      if (c > 0) {
+        [perm[dim0], perm[dim1]] = [perm[dim1], perm[dim0]];
+        dim1 = dim0;
+      } else if (c < 0) {
+        break;
+      }
+    }
+  }
+  const out = new Array<number>(ndim);
+  let next = 1;
+  for (const d of perm) {
+    out[d] = next;
+    if (shape[d] > 1) next *= shape[d];
+  }
+  return out;
+}
+
+/**
+ * The strides TensorIterator gives the fresh output of a pointwise op over `inputs` (broadcast to
+ * `shape`), or null for row-major: the inputs' common strides when they all share one dense layout
+ * (its fast path), else row-major in the order of the dims sorted by the inputs' strides (its
+ * reorder_dimensions, ignoring broadcast dims), so `x.t() * 2` is laid out like `x.t()`.
+ */
+export function pointwiseStrides(shape: Shape, inputs: readonly Layout[]): number[] | null {
+  const ndim = shape.length;
+  if (ndim === 0 || inputs.length === 0) return null;
+  const sameShape = (s: Shape) => s.length === ndim && s.every((x, d) => x === shape[d]);
+  if (inputs.every((t) => sameShape(t.shape))) {
+    if (inputs.every((t) => isContiguousLayout(t.shape, t.strides))) return null;
+    const first = inputs[0].strides;
+    if (
+      inputs.every(
+        (t) => isNonOverlappingAndDense(t.shape, t.strides) && t.strides.every((s, d) => s === first[d]),
+      )
+    ) {
+      return [...first];
+    }
+  }
+  // each input's strides over the broadcast shape: 0 on broadcast dims
+  const strides = inputs.map((t) => {
+    const pad = ndim - t.shape.length;
+    return shape.map((size, d) => {
+      const k = d - pad;
+      return k < 0 || (t.shape[k] === 1 && size !== 1) ? 0 : t.strides[k];
+    });
+  });
+  // 1: dim0 goes after (outside) dim1; -1: before; 0: no input decides
+  const shouldSwap = (dim0: number, dim1: number): number => {
+    for (const st of strides) {
+      const s0 = st[dim0];
+      const s1 = st[dim1];
+      if (s0 === 0 || s1 === 0) continue;
+      if (s0 !== s1) return s0 < s1 ? -1 : 1;
+      if (shape[dim0] > shape[dim1]) return 1;
+    }
+    return 0;
+  };
+  // perm[0] is the innermost dim; start from row-major and insertion-sort as TensorIterator does
+  const perm = Array.from({ length: ndim }, (_, i) => ndim - 1 - i);
+  for (let i = 1; i < ndim; i++) {
+    let dim1 = i;
+    for (let dim0 = i - 1; dim0 >= 0; dim0--) {
+      const c = shouldSwap(perm[dim0], perm[dim1]);
+      if (c > 0) {
+        [perm[dim0], perm[dim1]] = [perm[dim1], perm[dim0]];
+        dim1 = dim0;
+      } else if (c < 0) {
+        break;
+      }
+    }
+  }
+  if (perm.every((p, j) => p === ndim - 1 - j)) return null;
+  const out = new Array<number>(ndim);
+  let next = 1;
+  for (const d of perm) {
+    out[d] = next;
+    next *= shape[d];
+  }
+  return out;
 }

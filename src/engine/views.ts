@@ -217,7 +217,7 @@ function obeysLayoutContract(grad: Tensor, variable: Tensor): boolean {
 }
 
 /** A copy of `src`'s elements (no autograd) in a new storage laid out with `strides` (dense). */
-function copyWithStrides(src: Tensor, strides: readonly number[]): Tensor {
+export function copyWithStrides(src: Tensor, strides: readonly number[]): Tensor {
   if (isContiguousLayout(src.shape, strides)) {
     return new Tensor(src.values.slice(), src.shape, src.dtype, strides);
   }

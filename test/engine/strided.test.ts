@@ -47,9 +47,19 @@ interface ReshapeCase {
   reshape_graph: Graph;
 }
 
+interface PointwiseCase {
+  op: string;
+  x: { shape: number[]; ops: Op[] };
+  y?: { shape: number[]; ops: Op[] };
+  layout: LayoutRef;
+  value: RefTensor;
+  view_ok: boolean;
+}
+
 const fixture = JSON.parse(readFileSync(new URL("../fixtures/strides.json", import.meta.url), "utf8")) as {
   chains: Chain[];
   reshapes: ReshapeCase[];
+  pointwise: PointwiseCase[];
 };
 
 /** The fixture's leaf: arange(n) * 0.5 - 1, requiring grad. */
@@ -162,6 +172,51 @@ describe("view() and reshape() of strided tensors vs PyTorch", () => {
       expect(graphOf(r.gradFn)).toEqual(to2x(c.reshape_graph));
       // a reshape that copies is no view of t: it has its own storage
       expect(r.storage === t.storage).toBe(c.view !== undefined);
+    });
+  }
+});
+
+const UNARY: Record<string, (x: Tensor) => Tensor> = {
+  neg: (x) => x.neg(),
+  exp: (x) => x.exp(),
+  sigmoid: (x) => x.sigmoid(),
+  relu: (x) => x.relu(),
+  mul_scalar: (x) => x.mul(2),
+  rsub_scalar: (x) => ops.rsub(x, 2),
+  pow_scalar: (x) => x.pow(2),
+  clamp: (x) => x.clamp(0, 1),
+  gt_scalar: (x) => x.gt(0),
+  gelu: (x) => ops.gelu(x),
+  leaky_relu: (x) => ops.leakyRelu(x),
+  clone: (x) => x.clone(),
+  softmax: (x) => x.softmax(-1),
+  sum_keepdim: (x) => x.sum(0, true),
+};
+const BINARY: Record<string, (x: Tensor, y: Tensor) => Tensor> = {
+  add: (x, y) => x.add(y),
+  mul: (x, y) => x.mul(y),
+  maximum: (x, y) => x.maximum(y),
+  lt: (x, y) => x.lt(y),
+};
+
+const made = (m: { shape: number[]; ops: Op[] }) => {
+  let t = leaf(m.shape).detach();
+  for (const op of m.ops) t = apply(t, op);
+  return t;
+};
+const madeText = (m: { shape: number[]; ops: Op[] }) =>
+  `[${m.shape.join(", ")}]${m.ops.map((o) => "." + opText(o)).join("")}`;
+
+describe("pointwise ops lay their output out as their inputs (TensorIterator) vs PyTorch", () => {
+  for (const c of fixture.pointwise) {
+    const args = c.y ? `${madeText(c.x)}, ${madeText(c.y)}` : madeText(c.x);
+    it(`${c.op}(${args})`, () => {
+      const x = made(c.x);
+      const out = c.y ? BINARY[c.op](x, made(c.y)) : UNARY[c.op](x);
+      expect(layoutOf(out)).toEqual(c.layout);
+      expect(compareTensor(out, c.value, GOLDEN_TOL)).toBeNull();
+      if (c.view_ok) expect(out.view(-1).shape).toEqual([out.numel()]);
+      else expect(() => out.view(-1)).toThrow(/view size is not compatible/);
     });
   }
 });

@@ -14,8 +14,6 @@ export interface TraceLookup {
   /** Event index → iteration (K counts backward() calls from 0). */
   iterAt: Int32Array;
   iterations: Iteration[];
-  /** Record id → indices of the op / inplace events that read it. */
-  consumers: Map<string, number[]>;
 }
 
 const CACHE = new WeakMap<Trace, TraceLookup>();
@@ -25,7 +23,6 @@ export function lookup(trace: Trace): TraceLookup {
   if (l) return l;
   const producer = new Map<string, number>();
   const opOfNode = new Map<string, number>();
-  const consumers = new Map<string, number[]>();
   const its = iterations(trace);
   const iterAt = new Int32Array(trace.events.length);
   for (const it of its) iterAt.fill(it.index, it.start, it.end + 1);
@@ -34,14 +31,9 @@ export function lookup(trace: Trace): TraceLookup {
     else if (e.kind === "op" || e.kind === "inplace") {
       producer.set(e.out, k);
       if (e.grad_fn) opOfNode.set(e.grad_fn, k);
-      for (const r of opInputs(e)) {
-        const list = consumers.get(r);
-        if (list) list.push(k);
-        else consumers.set(r, [k]);
-      }
     }
   });
-  l = { producer, opOfNode, iterAt, iterations: its, consumers };
+  l = { producer, opOfNode, iterAt, iterations: its };
   CACHE.set(trace, l);
   return l;
 }

@@ -12,12 +12,13 @@ import { edgeId, opNodeId, resolver } from "./ids.ts";
 import { lookup, opInputs } from "./lookup.ts";
 import { nonFiniteOrigin, type NonFiniteReport, type Origin } from "./origin.ts";
 
+/** Sets and a map, not arrays and an object: the render asks "is this edge on the path?" of thousands. */
 export interface SpreadView {
   /** Graph node and edge ids (a stub's original; see onGraph). */
-  nodes: string[];
-  edges: string[];
+  nodes: ReadonlySet<string>;
+  edges: ReadonlySet<string>;
   /** Graph id (node or edge) → the worst value it carries on the path (nan over inf over -inf). */
-  flags: Record<string, Exclude<NonFinite, null>>;
+  flags: ReadonlyMap<string, Exclude<NonFinite, null>>;
 }
 
 export interface SpreadPath {
@@ -52,7 +53,7 @@ class Marks {
   }
 
   finish(): SpreadView {
-    return { nodes: [...this.nodes], edges: [...this.edges], flags: Object.fromEntries(this.flags) };
+    return { nodes: this.nodes, edges: this.edges, flags: this.flags };
   }
 }
 
@@ -239,23 +240,14 @@ function autogradView(trace: Trace, fwd: number[], bwd: number[], tainted: Set<s
  */
 export function onGraph(view: SpreadView, graph: Pick<Graph, "nodes" | "edges">): SpreadView {
   const r = resolver(graph);
-  const nodes = new Set(view.nodes.filter((id) => r.hasNode(id)));
-  const edges: string[] = [];
-  const flags: SpreadView["flags"] = {};
-  const wanted = new Set(view.edges);
+  const m = new Marks();
+  for (const id of view.nodes) if (r.hasNode(id)) m.add("nodes", id, view.flags.get(id) ?? null);
   for (const e of graph.edges) {
     const key = edgeId(r.resolve(e.source), r.resolve(e.target), e.order);
-    if (!wanted.has(key)) continue;
-    edges.push(e.id);
-    nodes.add(e.source);
-    nodes.add(e.target);
-    const f = view.flags[key];
-    if (f) {
-      flags[e.id] = f;
-      for (const n of [e.source, e.target]) flags[n] ??= view.flags[r.resolve(n)];
-    }
+    if (!view.edges.has(key)) continue;
+    m.add("edges", e.id, view.flags.get(key) ?? null);
+    m.add("nodes", e.source, view.flags.get(r.resolve(e.source)) ?? null);
+    m.add("nodes", e.target, view.flags.get(r.resolve(e.target)) ?? null);
   }
-  for (const id of nodes) flags[id] ??= view.flags[r.resolve(id)];
-  for (const id of Object.keys(flags)) if (!flags[id]) delete flags[id];
-  return { nodes: [...nodes], edges, flags };
+  return m.finish();
 }

@@ -317,6 +317,10 @@ export function createBridge(heap: () => Int32Array) {
       const attrs = name === "add" || name === "sub" ? { alpha: alpha ?? 1 } : {};
       ops.inplace(t, name, [operand(b, kind)], attrs);
     },
+    /** `t.copy_(src)`: the engine's whole-tensor write (`t[...] = src`: CopyBackwards, broadcasting src). */
+    copy_(t: Tensor, src: Tensor): void {
+      ops.indexPut_(t, ["..."], src);
+    },
     /** `t.relu_()` and friends: a registered unary op written in place. */
     inplaceUnary(t: Tensor, name: string): void {
       ops.inplace(t, name, [], {});

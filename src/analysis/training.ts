@@ -159,24 +159,36 @@ export interface CompactRun {
 
 const seven = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(7)) : v);
 
-/** Which iterations to keep in full. */
-export function keptIterations(n: number, bad: number | null, opts: CompactOptions = {}): number[] {
+/** Which iterations to keep in full: every k-th, the last, and those around each anomaly. */
+export function keptIterations(
+  n: number,
+  anomalies: number | null | (number | null)[],
+  opts: CompactOptions = {},
+): number[] {
   const every = Math.max(1, Math.floor(opts.every ?? Math.ceil(n / 100)));
   const around = opts.around ?? 2;
   const keep = new Set<number>();
   for (let i = 0; i < n; i += every) keep.add(i);
   if (n > 0) keep.add(n - 1);
-  if (bad !== null)
+  for (const bad of Array.isArray(anomalies) ? anomalies : [anomalies]) {
+    if (bad === null) continue;
     for (let i = Math.max(0, bad - around); i <= Math.min(n - 1, bad + around); i++) keep.add(i);
-  return [...keep].sort((a, b) => a - b);
+  }
+  return [...keep].sort((x, y) => x - y);
 }
 
 /** Compacts a run: full detail for the first, last, every k-th and the iterations around the first bad one. */
 export function compactTrace(trace: Trace, opts: CompactOptions = {}): CompactRun {
   const run = trainingRun(trace, opts);
   const bad = firstBadIteration(run, opts);
+  // the first explosion and the first nan/inf are often far apart: keep the detail around both
+  const nonFinite = firstBadIteration(run, { ...opts, explodeAbove: Infinity });
   const its = lookup(trace).iterations;
-  const kept = keptIterations(run.iterations.length, bad ? bad.iteration : null, opts);
+  const kept = keptIterations(
+    run.iterations.length,
+    [bad?.iteration ?? null, nonFinite?.iteration ?? null],
+    opts,
+  );
   // the ops after the last backward() (the last update, a final print) stay with the last iteration
   if (its.length > run.iterations.length) kept.push(its.length - 1);
   const keepEvents: number[] = [];

@@ -57,14 +57,19 @@ describe("trainingRun on a diverging loop", () => {
 describe("compaction", () => {
   test("kept iterations: first, last, every k-th and around the anomaly", () => {
     expect(keptIterations(60, 2, { every: 10 })).toEqual([0, 1, 2, 3, 4, 10, 20, 30, 40, 50, 59]);
+    expect(keptIterations(60, [2, 33], { every: 20, around: 1 })).toEqual([
+      0, 1, 2, 3, 20, 32, 33, 34, 40, 59,
+    ]);
     expect(keptIterations(5, null, { every: 100 })).toEqual([0, 4]);
     expect(keptIterations(1000, null)).toHaveLength(101);
   });
 
   const run = compactTrace(t, { every: 10 });
   test("the compacted trace is valid, holds only the kept iterations, and lays out", () => {
-    // 60 backward() calls, then the last update and zero_() after the loop
-    expect(run.kept).toEqual([0, 1, 2, 3, 4, 10, 20, 30, 40, 50, 59, 60]);
+    // 60 backward() calls, then the last update and zero_() after the loop; around the first
+    // explosion (2) and the first inf (21, where PyTorch's loss is inf)
+    expect(REF.loss[21]).toBe("inf");
+    expect(run.kept).toEqual([0, 1, 2, 3, 4, 10, 19, 20, 21, 22, 23, 30, 40, 50, 59, 60]);
     expect(iterations(run.trace)).toHaveLength(run.kept.length);
     const again = parseTrace(serializeTrace(run.trace));
     expect(again.events).toEqual(run.trace.events);

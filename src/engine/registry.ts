@@ -184,7 +184,8 @@ export function runInplace<A>(
     tensor: target,
     inputs: others,
     attrs: attrs as Record<string, unknown>,
-    gradFn: node,
+    // target's new grad_fn: the node itself, or for a view AsStridedBackward0 from the base's CopySlices
+    gradFn: node ? target.gradFnRaw : null,
   });
   return target;
 }

@@ -3,6 +3,7 @@ export * from "./types.ts";
 export {
   buildScene,
   findOrigins,
+  originReport,
   gradDomain,
   gradMagnitude,
   worstNonFinite,

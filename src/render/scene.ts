@@ -8,7 +8,8 @@ import { BOX, type BoxLine, boxLines, countText, numelOf } from "../layout/box.t
 import { MONO_STACK, SANS_STACK, fitText, textWidth } from "../layout/text.ts";
 import type { Layout, LayoutBox, LayoutNodeSpec, Point } from "../layout/types.ts";
 import type { Graph, GraphEdge, GraphNode, StepState } from "../trace/graph.ts";
-import type { BackwardEvent, InplaceEvent, OpEvent, Trace } from "../trace/schema.ts";
+import { type NonFiniteReport, type Origin, nonFiniteOrigin } from "../analysis/origin.ts";
+import { type AccumulateEvent, type Trace, baseTensorId } from "../trace/schema.ts";
 import { type NonFinite, nonFiniteOf, previewValues } from "../trace/values.ts";
 import { valueText } from "./format.ts";
 import { type Theme, type ThemeName, themeOf } from "./theme.ts";
@@ -93,53 +94,43 @@ export function gradDomain(trace: Trace): [number, number] | null {
 
 // ---- non-finite origins ----
 
-interface OriginEvents {
-  /** The first op (event index) that made a non-finite value out of finite inputs. */
-  forward: number | null;
-  /** The first backward step that made a non-finite grad out of finite incoming grads. */
-  backward: number | null;
+const ORIGINS = new WeakMap<Trace, NonFiniteReport>();
+
+/** analysis' non-finite report, found once per trace (a step shows the origins at or before it). */
+export function originReport(trace: Trace): NonFiniteReport {
+  let r = ORIGINS.get(trace);
+  if (!r) ORIGINS.set(trace, (r = nonFiniteOrigin(trace)));
+  return r;
 }
 
-const ORIGINS = new WeakMap<Trace, OriginEvents>();
-
-/** Found once per trace; a step shows those at or before it. */
-export function originEvents(trace: Trace): OriginEvents {
-  const known = ORIGINS.get(trace);
-  if (known) return known;
-  const nf = (rec: string | null) => (rec ? nonFiniteOf(trace.tensors[rec].summary) : null);
-  const out: OriginEvents = { forward: null, backward: null };
-  for (let k = 0; k < trace.events.length; k++) {
-    const e = trace.events[k];
-    if (out.forward === null && (e.kind === "op" || e.kind === "inplace")) {
-      const inputs = e.kind === "inplace" && e.target ? [e.target, ...e.inputs] : e.inputs;
-      if (nf(e.out) && inputs.every((r) => !nf(r))) out.forward = k;
-    } else if (out.backward === null && e.kind === "backward") {
-      if (e.grad_outputs.every((r) => !nf(r)) && e.grad_inputs.some((r) => nf(r))) out.backward = k;
-    }
-    if (out.forward !== null && out.backward !== null) break;
+/** The graph node that stands for an origin in a view, if drawn. */
+function originNode(trace: Trace, o: Origin, graph: Graph, ids: Set<string>): string | null {
+  let id: string | null | undefined = null;
+  if (o.direction === "forward") {
+    if (o.kind === "create") id = graph.view === "values" ? o.tensor : baseTensorId(o.tensor);
+    else id = graph.view === "values" ? `op${o.event}` : o.node;
+  } else if (o.kind === "accumulate") {
+    const leaf = (trace.events[o.event] as AccumulateEvent).tensor;
+    id = graph.view === "values" ? leaf : o.node;
+  } else {
+    id =
+      graph.view === "values" ? graph.nodes.find((n) => n.kind === "op" && n.gradFn === o.node)?.id : o.node;
   }
-  ORIGINS.set(trace, out);
-  return out;
+  return id && ids.has(id) ? id : null;
 }
 
 /**
- * The first op that made a non-finite value out of finite inputs, and the first backward step that
- * made a non-finite grad out of finite incoming grads, up to the graph's step, as graph node ids.
+ * Where nan / ±inf were born, as analysis names them (the first op that made one out of finite
+ * inputs; the backward node anomaly mode would name), up to the graph's step, as graph node ids.
  */
 export function findOrigins(trace: Trace, graph: Graph): string[] {
-  const { forward, backward } = originEvents(trace);
-  const out: string[] = [];
+  const { forward, backward } = originReport(trace);
   const ids = new Set(graph.nodes.map((n) => n.id));
-  if (forward !== null && forward <= graph.step) {
-    const e = trace.events[forward] as OpEvent | InplaceEvent;
-    const id = graph.view === "values" ? `op${forward}` : e.grad_fn;
-    if (id && ids.has(id)) out.push(id);
-  }
-  if (backward !== null && backward <= graph.step) {
-    const e = trace.events[backward] as BackwardEvent;
-    const id =
-      graph.view === "values" ? graph.nodes.find((n) => n.kind === "op" && n.gradFn === e.node)?.id : e.node;
-    if (id && ids.has(id) && !out.includes(id)) out.push(id);
+  const out: string[] = [];
+  for (const o of [forward, backward]) {
+    if (!o || o.event > graph.step) continue;
+    const id = originNode(trace, o, graph, ids);
+    if (id && !out.includes(id)) out.push(id);
   }
   return out;
 }

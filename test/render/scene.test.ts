@@ -82,7 +82,7 @@ describe("buildScene", () => {
     for (const e of badEdges) expect(e.stroke).toBe(red.stroke);
   });
 
-  it("marks the op that made -inf out of finite numbers: log(1 - 1.) in the loss", async () => {
+  it("marks where nan / inf were born, as analysis names it: log(1 - 1.) forward, SigmoidBackward0 backward", async () => {
     const t = mlpNanTrace();
     const g = graphFull(t, "values");
     const origins = findOrigins(t, g);
@@ -99,6 +99,9 @@ describe("buildScene", () => {
     const ga = graphFull(t, "autograd");
     const ao = findOrigins(t, ga);
     expect(ga.nodes.find((n) => n.id === ao[0])!.label).toBe("LogBackward0");
+    // and backward, the node anomaly mode names: SigmoidBackward0 made nan out of -inf × 0
+    expect(ga.nodes.find((n) => n.id === ao[1])!.label).toBe("SigmoidBackward0");
+    expect(ao).toHaveLength(2);
     // before the log ran there is no origin
     const k = Number(ops[0].id.slice(2));
     expect(findOrigins(t, graphAt(t, k - 1, "values"))).toEqual([]);

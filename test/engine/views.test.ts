@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { noGrad } from "../../src/engine/autograd.ts";
+import { addListener, type EngineEvent } from "../../src/engine/events.ts";
 import * as ops from "../../src/engine/ops/index.ts";
 import { Tensor } from "../../src/engine/tensor.ts";
 import { compareTensor, GOLDEN_TOL, type RefTensor } from "../differential/compare.ts";
@@ -275,6 +276,12 @@ const ERRORS: Record<string, () => unknown> = {
     a.index({ start: 0, stop: 2 }).mul_(a.index({ start: 1, stop: 3 }));
   },
   view_detach_: () => ops.ones([3], { requiresGrad: true }).mul(1).index({ start: 1 }).detach_(),
+  saved_view_base_written: () => {
+    const a = ops.ones([2, 3], { requiresGrad: true }).mul(1);
+    const y = a.index(0).sin();
+    a.mul_(2);
+    y.sum().backward();
+  },
   copyslices_second_backward: () => {
     const a = ops.zeros([3]);
     const b = ops.ones([2], { requiresGrad: true });
@@ -320,4 +327,48 @@ describe("in-place writes through views vs PyTorch", () => {
       expectTorchError(() => ERRORS[e.name](), e.error[0], e.error[1]);
     });
   }
+});
+
+describe("events of writes through views", () => {
+  it("the in-place event names the view's new grad_fn, whose next function is the base's CopySlices", () => {
+    const events: EngineEvent[] = [];
+    const stop = addListener((e) => events.push(e));
+    try {
+      const a = arange(6, [2, 3]).requiresGrad_().mul(1);
+      const v = a.index(all, 1);
+      v.mul_(2);
+      const e = events.at(-1)!;
+      expect(e.kind).toBe("inplace");
+      if (e.kind !== "inplace") return;
+      expect(e.tensor).toBe(v);
+      expect(e.gradFn?.name).toBe("AsStridedBackward0");
+      expect(e.gradFn?.nextFunctions[0][0]).toBe(a.gradFn);
+      expect(a.gradFn?.name).toBe("CopySlices");
+    } finally {
+      stop();
+    }
+  });
+
+  it("a[spec] = value through a view makes one event, on the tensor written", () => {
+    const events: EngineEvent[] = [];
+    const a = arange(6, [2, 3]).requiresGrad_().mul(1);
+    const v = a.t();
+    const stop = addListener((e) => events.push(e));
+    try {
+      ops.indexPut_(v, [0], 5);
+    } finally {
+      stop();
+    }
+    expect(events.map((e) => e.kind)).toEqual(["inplace"]);
+    const e = events[0];
+    if (e.kind === "inplace") {
+      expect(e.tensor).toBe(v);
+      expect(e.gradFn?.name).toBe("AsStridedBackward0");
+      expect(e.gradFn?.nextFunctions[0][0]?.name).toBe("CopySlices");
+    }
+    expect(a.tolist()).toEqual([
+      [5, 1, 2],
+      [5, 4, 5],
+    ]);
+  });
 });

@@ -1258,14 +1258,15 @@ function zerosLike(g: Tensor): Tensor {
 }
 
 /** The end of every in-place write: the elements, the shared version, the rebased history. */
-function finishInplace(dst: Tensor, values: ArrayLike<number>, node: Node | null): void {
+function finishInplace(dst: Tensor, values: ArrayLike<number>, node: Node | null): boolean {
   dst.writeValues(values);
   dst.bumpVersion();
   if (node) rebaseHistory(dst, node);
+  return node !== null;
 }
 
 /** `dst.copy_(src)` for a src of dst's shape (CopyBackwards), casting to dst's dtype. */
-function copyInto(dst: Tensor, src: Tensor): void {
+function copyInto(dst: Tensor, src: Tensor): boolean {
   const requires = dst.requiresGrad || src.requiresGrad;
   checkInplace(dst, requires);
   assertNoInternalOverlap(dst);
@@ -1277,11 +1278,11 @@ function copyInto(dst: Tensor, src: Tensor): void {
           needSrc ? g : null,
         ])
       : null;
-  finishInplace(dst, castTo(src, dst.dtype).values, node);
+  return finishInplace(dst, castTo(src, dst.dtype).values, node);
 }
 
 /** `dst.fill_(value)` with a 0-dim tensor value (FillBackward3): no overlap check, as ATen's fill_. */
-function fillWith(dst: Tensor, value: Tensor): void {
+function fillWith(dst: Tensor, value: Tensor): boolean {
   const requires = dst.requiresGrad || value.requiresGrad;
   checkInplace(dst, requires);
   const node =
@@ -1292,11 +1293,11 @@ function fillWith(dst: Tensor, value: Tensor): void {
         ])
       : null;
   const v = castValue(dst.dtype, value.values[0]);
-  finishInplace(dst, new Float64Array(dst.numel()).fill(v), node);
+  return finishInplace(dst, new Float64Array(dst.numel()).fill(v), node);
 }
 
 /** `dst.index_put_(indices, src)` (IndexPutBackward0), with PyTorch's shape and dtype checks. */
-function indexPutInto(dst: Tensor, indices: readonly (Tensor | null)[], src: Tensor): void {
+function indexPutInto(dst: Tensor, indices: readonly (Tensor | null)[], src: Tensor): boolean {
   const requires = dst.requiresGrad || src.requiresGrad;
   checkInplace(dst, requires);
   const given = indices.filter((t): t is Tensor => t !== null);
@@ -1348,7 +1349,7 @@ function indexPutInto(dst: Tensor, indices: readonly (Tensor | null)[], src: Ten
   const map = broadcastIndexMap(src.shape, shape);
   const sv = src.values;
   for (let k = 0; k < pos.length; k++) out[pos[k]] = castValue(dst.dtype, sv[map[k]]);
-  finishInplace(dst, out, node);
+  return finishInplace(dst, out, node);
 }
 
 /**
@@ -1366,22 +1367,22 @@ export function indexPut_(a: Tensor, spec: readonly IndexSpec[], value: Tensor |
   // the value's view/expand are recorded when they carry a grad
   const prep = <T>(fn: () => T): T =>
     isGradEnabled() && given.requiresGrad ? fn() : silently(() => noGrad(fn));
-  const before = a.gradFnRaw;
   let src = given;
+  let tracked: boolean;
   if (indices) {
     const stripped = stripLeadingOnes(given.shape);
     if (!sameShape(stripped, given.shape)) src = prep(() => view(given, stripped));
-    silently(() => indexPutInto(dst, indices, src));
+    tracked = silently(() => indexPutInto(dst, indices, src));
   } else if (sameShape(dst.shape, given.shape)) {
-    silently(() => copyInto(dst, given));
+    tracked = silently(() => copyInto(dst, given));
   } else if (given.dim() === 0) {
-    silently(() => fillWith(dst, given));
+    tracked = silently(() => fillWith(dst, given));
   } else {
     src = prep(() => {
       const v = view(given, stripLeadingOnes(given.shape));
       return sameShape(v.shape, dst.shape) ? v : expand(v, dst.shape);
     });
-    silently(() => copyInto(dst, src));
+    tracked = silently(() => copyInto(dst, src));
   }
   const indexTensors = indices ? indices.filter((t): t is Tensor => t !== null) : [];
   emit({
@@ -1390,7 +1391,9 @@ export function indexPut_(a: Tensor, spec: readonly IndexSpec[], value: Tensor |
     tensor: a,
     inputs: [src, ...indexTensors],
     attrs: { spec: specAttr(spec) },
-    gradFn: a.gradFnRaw !== before ? a.gradFnRaw : null,
+    // a's new grad_fn: CopySlices (a view of a was written), the write's node, or for a view
+    // AsStridedBackward0 from its base's
+    gradFn: tracked ? a.gradFn : null,
   });
   return a;
 }

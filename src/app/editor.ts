@@ -12,6 +12,8 @@ import type { Language } from "./hash.ts";
 
 export interface Marks {
   stepLine: number | null;
+  /** The line that made the node selected in the graph. */
+  selectedLine: number | null;
   error: { line: number; text: string } | null;
 }
 
@@ -43,6 +45,9 @@ function decorate(
   const step = m.stepLine !== null && m.stepLine >= 1 && m.stepLine <= lines ? m.stepLine : null;
   const byLine = new Map<number, string[]>();
   if (step !== null) byLine.set(step, ["cm-step-line"]);
+  const sel =
+    m.selectedLine !== null && m.selectedLine >= 1 && m.selectedLine <= lines ? m.selectedLine : null;
+  if (sel !== null) byLine.set(sel, [...(byLine.get(sel) ?? []), "cm-selected-line"]);
   if (err) byLine.set(err.line, [...(byLine.get(err.line) ?? []), "cm-error-line"]);
   for (const [n, classes] of [...byLine].sort((a, b) => a[0] - b[0])) {
     const line = view.doc.line(n);
@@ -57,7 +62,7 @@ function decorate(
 }
 
 export const marksField = StateField.define<{ marks: Marks; deco: DecorationSet }>({
-  create: () => ({ marks: { stepLine: null, error: null }, deco: Decoration.none }),
+  create: () => ({ marks: { stepLine: null, selectedLine: null, error: null }, deco: Decoration.none }),
   update(value, tr) {
     let marks = value.marks;
     for (const e of tr.effects) if (e.is(setMarks)) marks = e.value;
@@ -91,6 +96,11 @@ export const editorTheme = EditorView.theme({
   ".cm-step-line": {
     backgroundColor: "var(--step-line) !important",
     boxShadow: "inset 3px 0 0 var(--step-line-border)",
+  },
+  ".cm-selected-line": {
+    outline: "1.5px solid var(--accent)",
+    outlineOffset: "-1.5px",
+    borderRadius: "3px",
   },
   ".cm-error-line": {
     backgroundColor: "var(--danger-bg) !important",

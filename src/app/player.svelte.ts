@@ -42,9 +42,11 @@ export class Player {
     if (!this.playing) return;
     const r = advance(this.target.step, this.carry, now - this.lastTime, this.speed, this.target.lastStep);
     this.lastTime = now;
-    this.carry = r.carry;
-    if (r.step !== this.target.step) this.target.setStep(r.step, "play");
-    if (r.done) this.pause();
+    // one step per frame at most: on a slow frame playback slows down rather than skip a step's animation
+    const next = Math.min(r.step, this.target.step + 1);
+    this.carry = next < r.step ? Math.min(r.carry + (r.step - next), 1) : r.carry;
+    if (next !== this.target.step) this.target.setStep(next, "play");
+    if (r.done && next === r.step) this.pause();
     else this.frame = requestAnimationFrame(this.tick);
   };
 }

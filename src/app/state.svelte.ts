@@ -84,6 +84,10 @@ export class AppState {
   );
   readonly graph: Graph | null = $derived(this.trace ? graphAt(this.trace, this.step, this.view) : null);
   readonly currentLine = $derived(sourceLineAt(this.events, this.step));
+  /** The program line of the selected node. */
+  readonly selectedLine: number | null = $derived(
+    this.selected && this.graph ? (this.graph.nodes.find((n) => n.id === this.selected)?.line ?? null) : null,
+  );
   /** Lays graphs out (ELK in a worker); attached by the app, absent in unit tests. */
   layouts = $state.raw<Layouts | null>(null);
   /** The layout of the current trace and view, once ready (never one made for another trace). */

@@ -2,11 +2,13 @@
  * The app in Chromium: what a teacher does with it, end to end, on the real engine, Pyodide, ELK and
  * renderer. Screenshots of each state go to test-results/browser/.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { DOMParser } from "@xmldom/xmldom";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, startHarness } from "./harness.ts";
+import { type Harness, RESULTS, startHarness } from "./harness.ts";
+import { measureApp, THOUSAND_NODES } from "./perf.ts";
 
 let h: Harness;
 let page: Page;
@@ -97,11 +99,12 @@ describe("gradlens app in Chromium", () => {
 
     const nonfinite = await page.locator("[data-testid=scene] .node[data-nonfinite]").count();
     expect(nonfinite).toBeGreaterThan(5);
-    // the forward origin: log(1 - y_pred) = log(0) = -inf
-    const origin = page.locator("[data-testid=scene] .node[data-origin]");
-    expect(await origin.count()).toBeGreaterThanOrEqual(1);
-    expect(await origin.first().getAttribute("aria-label")).toBe("log");
-    expect(await origin.first().getAttribute("data-nonfinite")).toBe("-inf");
+    // the forward origin: log(1 - y_pred) = log(0) = -inf; the backward one: sigmoid's grad, -inf × 0 = nan
+    const origins = await page.$$eval("[data-testid=scene] .node[data-origin]", (els) =>
+      els.map((e) => `${e.getAttribute("aria-label")} ${e.getAttribute("data-nonfinite")}`),
+    );
+    expect(origins).toContain("log -inf");
+    expect(origins.length).toBeLessThanOrEqual(2);
 
     // every leaf that requires grad ends with a NaN grad
     const leaves = await page.$$eval("[data-testid=scene] .node[data-kind=leaf]:not([data-stub])", (els) =>
@@ -496,5 +499,21 @@ describe("gradlens app in Chromium", () => {
     await p.waitForTimeout(300);
     await h.shot(p, "14-dark-theme");
     await p.close();
+  });
+
+  it("stays fluid on a graph of about 1,000 nodes (numbers saved to test-results/browser/perf.json)", async () => {
+    await setProgram(page, THOUSAND_NODES);
+    await runAndWait(page);
+    await waitForGraph(page);
+    const perf = await measureApp(page);
+    writeFileSync(join(RESULTS, "perf.json"), JSON.stringify(perf, null, 1) + "\n");
+    console.log(`[perf] ${JSON.stringify(perf)}`);
+    expect(perf.nodes).toBeGreaterThan(800);
+    // loose bounds: this machine may be shared; the targets (16 ms, 60 fps) are checked by npm run bench
+    expect(perf.stepMs).toBeLessThan(500);
+    expect(perf.stepAnimatedMs).toBeLessThan(500);
+    expect(perf.fps).toBeGreaterThan(5);
+    await fitGraph(page);
+    await h.shot(page, "15-thousand-nodes");
   });
 });

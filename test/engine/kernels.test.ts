@@ -8,7 +8,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { castValue, type DType } from "../../src/engine/dtype.ts";
-import { castTo, mapBinary, mapTernary, mapUnary, sumToShape } from "../../src/engine/kernels.ts";
+import { castTo, expf32, mapBinary, mapTernary, mapUnary, sumToShape } from "../../src/engine/kernels.ts";
 import { broadcastIndexMap, broadcastShapes, numel } from "../../src/engine/shape.ts";
 import { Tensor } from "../../src/engine/tensor.ts";
 
@@ -205,5 +205,35 @@ describe("sumToShape", () => {
     same(sumToShape(g, [1, 1]).values, [21]);
     same(sumToShape(g, []).values, [21]);
     expect(sumToShape(g, [3, 2])).toBe(g);
+  });
+});
+
+describe("expf32", () => {
+  it("is Math.fround(Math.exp(x)) bit for bit, across the float32 range", () => {
+    const bits = new Uint32Array(1);
+    const x32 = new Float32Array(bits.buffer);
+    let wrong = 0;
+    // every 331st bit pattern (13 million values: all exponents, both signs, NaNs, infinities)
+    for (let b = 0; b < 2 ** 32; b += 331) {
+      bits[0] = b;
+      const x = x32[0];
+      if (!Object.is(expf32(x), Math.fround(Math.exp(x)))) wrong++;
+    }
+    expect(wrong).toBe(0);
+  });
+
+  it("at the edges: zeros, the fallback range, non-finite inputs, doubles", () => {
+    for (const x of [
+      0, -0, 1, -1, 86.99, -86.99, 87, -87, 88, 88.7228, 89, -103.9, -104, -150, 1e-30, -1e-30,
+    ]) {
+      expect(Object.is(expf32(x), Math.fround(Math.exp(x)))).toBe(true);
+    }
+    expect(expf32(Infinity)).toBe(Infinity);
+    expect(expf32(-Infinity)).toBe(0);
+    expect(expf32(NaN)).toBeNaN();
+    for (let k = 0; k < 10000; k++) {
+      const x = Math.sin(k) * 90;
+      expect(expf32(x)).toBe(Math.fround(Math.exp(x)));
+    }
   });
 });

@@ -3,7 +3,7 @@ import { defineOp, type OpDef, runInplace, getOp } from "../registry.ts";
 import type { DType } from "../dtype.ts";
 import { TorchError } from "../errors.ts";
 import { Tensor, type Operand } from "../tensor.ts";
-import { castTo, mapBinary, mapTernary, mapUnary, resultType, sumToShape } from "../kernels.ts";
+import { castTo, expf32, mapBinary, mapTernary, mapUnary, resultType, sumToShape } from "../kernels.ts";
 
 const f = Math.fround;
 
@@ -80,7 +80,7 @@ export const sqrt = unaryOp({
 export const exp = unaryOp({
   name: "exp",
   gradFn: "ExpBackward0",
-  fn: Math.exp,
+  fn: expf32,
   grad: (g, _x, y) => f(g * y),
   saves: "output",
 });
@@ -123,7 +123,7 @@ export const sigmoid = unaryOp({
   name: "sigmoid",
   gradFn: "SigmoidBackward0",
   // float32 step by step as ATen does: exp, then 1 + e, then 1 / d (1 ulp apart from one rounding at 6.7)
-  fn: (x) => f(1 / f(1 + f(Math.exp(-x)))),
+  fn: (x) => f(1 / f(1 + expf32(-x))),
   // ATen's sigmoid_backward: grad * (1 - y) * y, in that order (it decides inf × 0 = nan in the seed MLP)
   grad: (g, _x, y) => f(f(g * f(1 - y)) * y),
   saves: "output",

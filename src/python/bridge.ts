@@ -18,7 +18,17 @@ import { DEFAULT_SEED } from "../engine/random.ts";
 import { MSG, TorchError } from "../engine/errors.ts";
 import { silently } from "../engine/events.ts";
 import { reprTensor } from "../engine/repr.ts";
-import { floorDivide, remainder, toDtype, where } from "./extra-ops.ts";
+import {
+  bitwise,
+  floorDivide,
+  invert,
+  logical,
+  predicate,
+  remainder,
+  toDtype,
+  unary,
+  where,
+} from "./extra-ops.ts";
 
 /** What the shim tells the trace recorder (src/trace/recorder.ts implements it). */
 export interface TraceHooks {
@@ -253,6 +263,13 @@ export function createBridge(heap: () => Int32Array) {
 
     // ---- ops the engine does not export (src/python/extra-ops.ts) ----
     toDtype,
+    unary,
+    predicate,
+    logical,
+    bitwise(a: Tensor, b: Tensor | number | boolean, kind: number, op: "and" | "or" | "xor"): Tensor {
+      return bitwise(op, a, operand(b, kind));
+    },
+    invert,
     floorDivide,
     remainder,
     /** `number // t` and `number % t`. */

@@ -169,3 +169,230 @@ const runRemainder = ensure<Record<string, never>>({
 export function remainder(a: Tensor, b: Tensor): Tensor {
   return runRemainder([a, b], {});
 }
+
+// ---- more unary math (ATen's derivative formulas, float32 step by step)
+
+const LN2 = Math.fround(Math.LN2);
+const LN10 = Math.fround(Math.LN10);
+
+/** Round half to even, as ATen's round (nearbyint). */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+interface Unary {
+  name: string;
+  gradFn: string;
+  fn: (x: number) => number;
+  /** d/dx times g from g, x and y = fn(x); null for ATen's zero gradient (floor, sign, ...). */
+  grad: ((g: number, x: number, y: number) => number) | null;
+  saves: "input" | "output" | "none";
+  /** Integer input keeps its dtype (floor of an int64 is that int64). */
+  keepsInt?: boolean;
+}
+
+const UNARY: Unary[] = [
+  {
+    name: "rsqrt",
+    gradFn: "RsqrtBackward0",
+    fn: (x) => 1 / Math.sqrt(x),
+    saves: "output",
+    grad: (g, _x, y) => f32(f32(-0.5 * g) * f32(f32(y * y) * y)),
+  },
+  {
+    name: "log1p",
+    gradFn: "Log1PBackward0",
+    fn: Math.log1p,
+    saves: "input",
+    grad: (g, x) => f32(g / f32(x + 1)),
+  },
+  {
+    name: "expm1",
+    gradFn: "Expm1Backward0",
+    fn: Math.expm1,
+    saves: "output",
+    grad: (g, _x, y) => f32(g * f32(y + 1)),
+  },
+  {
+    name: "log2",
+    gradFn: "Log2Backward0",
+    fn: Math.log2,
+    saves: "input",
+    grad: (g, x) => f32(g / f32(x * LN2)),
+  },
+  {
+    name: "log10",
+    gradFn: "Log10Backward0",
+    fn: Math.log10,
+    saves: "input",
+    grad: (g, x) => f32(g / f32(x * LN10)),
+  },
+  {
+    name: "sinh",
+    gradFn: "SinhBackward0",
+    fn: Math.sinh,
+    saves: "input",
+    grad: (g, x) => f32(g * f32(Math.cosh(x))),
+  },
+  {
+    name: "cosh",
+    gradFn: "CoshBackward0",
+    fn: Math.cosh,
+    saves: "input",
+    grad: (g, x) => f32(g * f32(Math.sinh(x))),
+  },
+  {
+    name: "asin",
+    gradFn: "AsinBackward0",
+    fn: Math.asin,
+    saves: "input",
+    grad: (g, x) => f32(g * f32(1 / Math.sqrt(f32(f32(-x * x) + 1)))),
+  },
+  {
+    name: "acos",
+    gradFn: "AcosBackward0",
+    fn: Math.acos,
+    saves: "input",
+    grad: (g, x) => f32(g * -f32(1 / Math.sqrt(f32(f32(-x * x) + 1)))),
+  },
+  {
+    name: "atan",
+    gradFn: "AtanBackward0",
+    fn: Math.atan,
+    saves: "input",
+    grad: (g, x) => f32(g / f32(f32(x * x) + 1)),
+  },
+  {
+    name: "sign",
+    gradFn: "SignBackward0",
+    fn: (x) => (x !== x ? 0 : Math.sign(x)),
+    saves: "none",
+    grad: null,
+    keepsInt: true,
+  },
+  { name: "floor", gradFn: "FloorBackward0", fn: Math.floor, saves: "none", grad: null, keepsInt: true },
+  { name: "ceil", gradFn: "CeilBackward0", fn: Math.ceil, saves: "none", grad: null, keepsInt: true },
+  { name: "round", gradFn: "RoundBackward0", fn: roundHalfEven, saves: "none", grad: null, keepsInt: true },
+  { name: "trunc", gradFn: "TruncBackward0", fn: Math.trunc, saves: "none", grad: null, keepsInt: true },
+  { name: "frac", gradFn: "FracBackward0", fn: (x) => f32(x - Math.trunc(x)), saves: "none", grad: (g) => g },
+];
+
+const unaryRunners = new Map<string, (a: Tensor) => Tensor>();
+for (const u of UNARY) {
+  const run = ensure<Record<string, never>>({
+    name: u.name,
+    gradFn: u.gradFn,
+    forward: ([a]) => {
+      const dtype: DType = u.keepsInt && a.dtype === "int64" ? "int64" : "float32";
+      if (u.keepsInt && a.dtype === "bool") {
+        throw new TorchError("RuntimeError", `"${u.name}_cpu" not implemented for 'Bool'`);
+      }
+      const out = allocate(dtype, a.numel());
+      const v = a.values;
+      for (let i = 0; i < out.length; i++) out[i] = dtype === "int64" ? v[i] : u.fn(v[i]);
+      if (u.name === "sign" && dtype === "int64")
+        for (let i = 0; i < out.length; i++) out[i] = Math.sign(v[i]);
+      return new Tensor(out, a.shape, dtype);
+    },
+    backward: (g, { inputs: [a], out }) => {
+      const grad = new Float32Array(g.numel());
+      const gv = g.values;
+      if (u.grad) {
+        const xv = a.values;
+        const yv = out.values;
+        for (let i = 0; i < grad.length; i++) grad[i] = u.grad(gv[i], xv[i], yv[i]);
+      }
+      return [new Tensor(grad, a.shape, "float32")];
+    },
+    saves: () => ({ inputs: u.saves === "input" ? [0] : [], output: u.saves === "output" }),
+  });
+  unaryRunners.set(u.name, (a) => run([a], {}));
+}
+
+/** The unary ops above by name (`rsqrt`, `floor`, ...). */
+export function unary(name: string, a: Tensor): Tensor {
+  const engineFn = (ops as Record<string, unknown>)[name];
+  if (typeof engineFn === "function") return (engineFn as (a: Tensor) => Tensor)(a);
+  const run = unaryRunners.get(name);
+  if (!run) throw new TorchError("NotImplementedError", `gradlens does not support torch.${name} yet`);
+  return run(a);
+}
+
+// ---- tests and logic: bool results, no grad
+
+type Test = "isnan" | "isinf" | "isfinite" | "logical_not";
+const TESTS: Record<Test, (x: number) => boolean> = {
+  isnan: (x) => x !== x,
+  isinf: (x) => x === Infinity || x === -Infinity,
+  isfinite: (x) => Number.isFinite(x),
+  logical_not: (x) => x === 0,
+};
+const testRunners = new Map<Test, (a: Tensor) => Tensor>();
+for (const [name, pred] of Object.entries(TESTS) as [Test, (x: number) => boolean][]) {
+  const run = ensure<Record<string, never>>({
+    name,
+    gradFn: "",
+    forward: ([a]) => {
+      const out = new Uint8Array(a.numel());
+      const v = a.values;
+      for (let i = 0; i < out.length; i++) out[i] = pred(v[i]) ? 1 : 0;
+      return new Tensor(out, a.shape, "bool");
+    },
+  });
+  testRunners.set(name, (a) => run([a], {}));
+}
+
+/** `torch.isnan`, `isinf`, `isfinite`, `logical_not`: bool tensors. */
+export function predicate(test: Test, a: Tensor): Tensor {
+  return testRunners.get(test)!(a);
+}
+
+type Logic = "and" | "or" | "xor";
+const LOGIC: Record<Logic, (x: number, y: number) => number> = {
+  and: (x, y) => (x !== 0 && y !== 0 ? 1 : 0),
+  or: (x, y) => (x !== 0 || y !== 0 ? 1 : 0),
+  xor: (x, y) => ((x !== 0) !== (y !== 0) ? 1 : 0),
+};
+const logicRunners = new Map<Logic, (a: Tensor, b: Tensor) => Tensor>();
+for (const [op, fn] of Object.entries(LOGIC) as [Logic, (x: number, y: number) => number][]) {
+  const run = ensure<Record<string, never>>({
+    name: `logical_${op}`,
+    gradFn: "",
+    forward: ([a, b]) => binaryValues(a, b, "bool", fn),
+  });
+  logicRunners.set(op, (a, b) => run([a, b], {}));
+}
+
+/** `torch.logical_and/or/xor`, and `& | ^` on bool tensors. */
+export function logical(op: Logic, a: Tensor, b: Tensor): Tensor {
+  return logicRunners.get(op)!(a, b);
+}
+
+/** `a & b`, `a | b`, `a ^ b`: logical on bools; PyTorch's error on floats; ints are not supported yet. */
+export function bitwise(op: Logic, a: Tensor, b: Tensor): Tensor {
+  if (a.dtype === "float32" || b.dtype === "float32") {
+    throw new TorchError("RuntimeError", `"bitwise_${op}_cpu" not implemented for 'Float'`);
+  }
+  if (a.dtype !== "bool" || b.dtype !== "bool") {
+    throw new TorchError(
+      "NotImplementedError",
+      "gradlens does not support bitwise ops on integer tensors yet",
+    );
+  }
+  return logical(op, a, b);
+}
+
+/** `~a`: logical not of a bool tensor. */
+export function invert(a: Tensor): Tensor {
+  if (a.dtype === "float32") {
+    throw new TorchError(
+      "TypeError",
+      "~ (operator.invert) is only implemented on integer and Boolean-type tensors",
+    );
+  }
+  if (a.dtype !== "bool") {
+    throw new TorchError("NotImplementedError", "gradlens does not support ~ on integer tensors yet");
+  }
+  return predicate("logical_not", a);
+}

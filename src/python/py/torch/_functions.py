@@ -40,6 +40,22 @@ for _n in UNARY:
     globals()[_n] = _make_unary(_n)
 
 
+def square(input):
+    return _t(input, "square").square()
+
+
+def logical_and(input, other):
+    return _t(input, "logical_and").logical_and(other)
+
+
+def logical_or(input, other):
+    return _t(input, "logical_or").logical_or(other)
+
+
+def logical_xor(input, other):
+    return _t(input, "logical_xor").logical_xor(other)
+
+
 def t(input):
     return _t(input, "t").t()
 

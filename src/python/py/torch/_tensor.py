@@ -369,7 +369,6 @@ _unary_names = {
     "sigmoid": "sigmoid",
     "relu": "relu",
     "reciprocal": "reciprocal",
-    "square": "square",
     "sign": "sign",
     "floor": "floor",
     "ceil": "ceil",
@@ -378,7 +377,7 @@ _unary_names = {
     "frac": "frac",
     "clone": "clone",
     "t": "t",
-    "logical_not": "logicalNot",
+    "logical_not": "logical_not",
     "isnan": "isnan",
     "isinf": "isinf",
     "isfinite": "isfinite",
@@ -779,16 +778,37 @@ class Tensor:
         return op(_abs, self._t)
 
     def __invert__(self):
-        return op(O("logicalNot", "~ (logical_not) of tensors"), self._t)
+        return op(E.invert, self._t)
+
+    def _bitwise(self, other, name):
+        if isinstance(other, Tensor):
+            return op(E.bitwise, self._t, other._t, 0, name)
+        k = kind_of(other)
+        if k is None:
+            return NotImplemented
+        return op(E.bitwise, self._t, other, k, name)
 
     def __and__(self, other):
-        return binop(O("logicalAnd", "& (logical_and) of tensors"), self, other)
+        return self._bitwise(other, "and")
 
     def __or__(self, other):
-        return binop(O("logicalOr", "| (logical_or) of tensors"), self, other)
+        return self._bitwise(other, "or")
 
     def __xor__(self, other):
-        return binop(O("logicalXor", "^ (logical_xor) of tensors"), self, other)
+        return self._bitwise(other, "xor")
+
+    def logical_and(self, other):
+        return op(E.logical, "and", self._t, as_tensor_arg(other, "logical_and")._t)
+
+    def logical_or(self, other):
+        return op(E.logical, "or", self._t, as_tensor_arg(other, "logical_or")._t)
+
+    def logical_xor(self, other):
+        return op(E.logical, "xor", self._t, as_tensor_arg(other, "logical_xor")._t)
+
+    def square(self):
+        # PyTorch's square is pow(self, 2): PowBackward0
+        return self.pow(2)
 
     __rand__ = __and__
     __ror__ = __or__
@@ -1192,14 +1212,30 @@ def _clamp_bound(b):
     return b
 
 
-def _unary(name, engine_name):
-    f = None
+_EXTRA_UNARY = {"rsqrt", "log1p", "expm1", "log2", "log10", "sinh", "cosh", "asin", "acos", "atan"}
+_EXTRA_UNARY |= {"sign", "floor", "ceil", "round", "trunc", "frac"}
+_PREDICATES = {"isnan", "isinf", "isfinite", "logical_not"}
 
-    def method(self):
-        nonlocal f
-        if f is None:
-            f = O(engine_name, "torch." + name)
-        return op(f, self._t)
+
+def _unary(name, engine_name):
+    if engine_name in _EXTRA_UNARY:
+
+        def method(self):
+            return op(E.unary, engine_name, self._t)
+
+    elif engine_name in _PREDICATES:
+
+        def method(self):
+            return op(E.predicate, engine_name, self._t)
+
+    else:
+        f = None
+
+        def method(self):
+            nonlocal f
+            if f is None:
+                f = O(engine_name, "torch." + name)
+            return op(f, self._t)
 
     method.__name__ = name
     method.__qualname__ = "Tensor." + name

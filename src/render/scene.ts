@@ -10,7 +10,7 @@ import type { Layout, LayoutBox, LayoutNodeSpec, Point } from "../layout/types.t
 import type { Graph, GraphEdge, GraphNode, StepState } from "../trace/graph.ts";
 import { type NonFiniteReport, type Origin, nonFiniteOrigin } from "../analysis/origin.ts";
 import { type AccumulateEvent, type Trace, baseTensorId } from "../trace/schema.ts";
-import { type NonFinite, nonFiniteOf, previewValues } from "../trace/values.ts";
+import { type NonFinite, previewValues } from "../trace/values.ts";
 import { valueText } from "./format.ts";
 import { type Theme, type ThemeName, themeOf } from "./theme.ts";
 import type {
@@ -105,7 +105,7 @@ export function originReport(trace: Trace): NonFiniteReport {
 
 /** The graph node that stands for an origin in a view, if drawn. */
 function originNode(trace: Trace, o: Origin, graph: Graph, ids: Set<string>): string | null {
-  let id: string | null | undefined = null;
+  let id: string | null | undefined;
   if (o.direction === "forward") {
     if (o.kind === "create") id = graph.view === "values" ? o.tensor : baseTensorId(o.tensor);
     else id = graph.view === "values" ? `op${o.event}` : o.node;

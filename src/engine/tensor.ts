@@ -115,8 +115,9 @@ export class Tensor {
 
   /**
    * The elements, row-major. For a contiguous tensor this is its part of the storage itself, so
-   * writing to it writes the tensor (bypassing autograd); for a strided one (a transpose, a column)
-   * it is a copy: write with `writeValues`.
+   * writing to it writes the tensor (bypassing autograd; strided views of the storage see such a raw
+   * write after the next tracked one); for a strided tensor (a transpose, a column) it is a copy:
+   * write with `writeValues`.
    */
   get values(): Storage {
     const data = this.storage.data;

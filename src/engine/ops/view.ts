@@ -26,9 +26,7 @@ import {
   computeStride,
   contiguousStrides,
   gatherInto,
-  isContiguousLayout,
   preservedStrides,
-  scatterInto,
   stridedPositions,
 } from "../strided.ts";
 import { Tensor } from "../tensor.ts";
@@ -37,6 +35,7 @@ import {
   assertNoPartialOverlap,
   asView,
   checkInplace,
+  copyWithStrides,
   rebaseHistory,
 } from "../views.ts";
 
@@ -518,14 +517,6 @@ export function repeat(a: Tensor, repeats: readonly number[]): Tensor {
     );
   }
   return runRepeat([a], { repeats: [...repeats] });
-}
-
-/** A copy of `a`'s elements in a new storage laid out with `strides` (dense, offset 0). */
-function copyWithStrides(a: Tensor, strides: readonly number[]): Tensor {
-  if (isContiguousLayout(a.shape, strides)) return new Tensor(a.values.slice(), a.shape, a.dtype, strides);
-  const data = allocate(a.dtype, a.numel());
-  scatterInto(data, a.values, a.shape, strides, 0);
-  return new Tensor(data, a.shape, a.dtype, strides);
 }
 
 const runClone = defineOp<{ contiguous?: boolean }>({

@@ -60,6 +60,14 @@ const fixture = JSON.parse(readFileSync(new URL("../fixtures/strides.json", impo
   chains: Chain[];
   reshapes: ReshapeCase[];
   pointwise: PointwiseCase[];
+  matmul: {
+    a: { shape: number[]; ops: Op[] };
+    b: { shape: number[]; ops: Op[] };
+    value: RefTensor;
+    stride: number[];
+    grad_a: RefTensor;
+    grad_b: RefTensor;
+  }[];
 };
 
 /** The fixture's leaf: arange(n) * 0.5 - 1, requiring grad. */
@@ -217,6 +225,26 @@ describe("pointwise ops lay their output out as their inputs (TensorIterator) vs
       expect(compareTensor(out, c.value, GOLDEN_TOL)).toBeNull();
       if (c.view_ok) expect(out.view(-1).shape).toEqual([out.numel()]);
       else expect(() => out.view(-1)).toThrow(/view size is not compatible/);
+    });
+  }
+});
+
+describe("matmul of strided operands vs PyTorch: values, output strides, grads", () => {
+  const tol = { rel: 1e-5, absOfMax: 1e-6 };
+  for (const c of fixture.matmul) {
+    it(`${madeText(c.a)} @ ${madeText(c.b)}`, () => {
+      const ta = leaf(c.a.shape);
+      const tb = leaf(c.b.shape);
+      let a = ta;
+      let b = tb;
+      for (const op of c.a.ops) a = apply(a, op);
+      for (const op of c.b.ops) b = apply(b, op);
+      const r = a.matmul(b);
+      expect(compareTensor(r, c.value, tol)).toBeNull();
+      expect(r.stride()).toEqual(c.stride);
+      r.backward(ops.onesLike(r));
+      expect(compareTensor(ta.grad!, c.grad_a, tol)).toBeNull();
+      expect(compareTensor(tb.grad!, c.grad_b, tol)).toBeNull();
     });
   }
 });

@@ -16,7 +16,7 @@ import {
 import { type DType, castValue } from "../engine/dtype.ts";
 import { DEFAULT_SEED } from "../engine/random.ts";
 import { MSG, TorchError } from "../engine/errors.ts";
-import { silently } from "../engine/events.ts";
+import { addListener, silently } from "../engine/events.ts";
 import { reprTensor } from "../engine/repr.ts";
 import {
   bitwise,
@@ -95,6 +95,15 @@ export type Bridge = ReturnType<typeof createBridge>;
 export function createBridge(heap: () => Int32Array) {
   let hooks: TraceHooks | null = null;
   let lineCell = -1;
+  /** Engine warnings of the running program, until Python prints them (a cell flags them, see torch/_C.py). */
+  let warnCell = -1;
+  let collecting = false;
+  const pendingWarnings: [string, string][] = [];
+  addListener((e) => {
+    if (!collecting || e.kind !== "warning") return;
+    pendingWarnings.push([e.category, e.message]);
+    if (warnCell >= 0) heap()[warnCell] = 1;
+  });
   let lastLine: number | null = null;
   /** Tells the recorder the line now running, when it changed since it was last told. */
   const syncLine = () => {
@@ -124,6 +133,18 @@ export function createBridge(heap: () => Int32Array) {
     },
     /** Runs before the recorder sees each engine event (a listener registered ahead of it). */
     syncLine,
+    setWarnCell(address: number): void {
+      warnCell = address >> 2;
+    },
+    /** Engine warnings are gathered for Python between `true` and `false` (one program's run). */
+    collectWarnings(on: boolean): void {
+      collecting = on;
+      pendingWarnings.length = 0;
+    },
+    /** The engine's warnings since the last call, as [category, message] pairs. */
+    takeWarnings(): [string, string][] {
+      return pendingWarnings.splice(0);
+    },
 
     // ---- Python numbers and binary ops ----
     scalar,
@@ -217,6 +238,7 @@ export function createBridge(heap: () => Int32Array) {
       setGradEnabled(true);
       setDetectAnomaly(false);
       ops.manualSeed(DEFAULT_SEED);
+      ops.resetWarnOnce();
       stacks = new WeakMap();
     },
     /** `[dtype, ...shape]`: what the shim caches per tensor. */
@@ -383,10 +405,6 @@ export function createBridge(heap: () => Int32Array) {
     /** `.grad`; the engine's getter emits the non-leaf warning event. */
     grad(t: Tensor): Tensor | undefined {
       return orUndef(t.grad);
-    },
-    /** True when reading `.grad` warns (a non-leaf that does not retain grad). */
-    gradWarns(t: Tensor): boolean {
-      return !t.isLeaf && !t.retainsGrad;
     },
     setGrad(t: Tensor, g: Tensor | undefined): void {
       if (g && (g.shape.length !== t.shape.length || g.shape.some((n, i) => n !== t.shape[i]))) {

@@ -116,6 +116,7 @@ export class PythonRuntime {
     this.out = newStream(opts.onStdout);
     this.err = newStream(opts.onStderr);
     this.bridge.setHooks(recorder);
+    this.bridge.collectWarnings(true);
     const t0 = performance.now();
     let res: unknown[];
     try {
@@ -128,6 +129,7 @@ export class PythonRuntime {
       res = proxy.toJs();
       proxy.destroy();
     } finally {
+      this.bridge.collectWarnings(false);
       this.bridge.setHooks(null);
       unlisten?.();
     }

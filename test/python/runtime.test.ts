@@ -189,6 +189,23 @@ describe("warnings", () => {
     expect(warnings.map((e) => e.source?.line)).toEqual([5, 5, 6]);
   });
 
+  test("the engine's own warnings print at the user's line (a loss broadcasting its target, x.T on 3-D)", () => {
+    const src = [
+      "import torch",
+      "import torch.nn.functional as F",
+      "pred = torch.tensor([[0.5], [1.0], [2.0]], requires_grad=True)",
+      "print(F.mse_loss(pred, torch.ones(3)))",
+      "print(torch.ones(2, 3, 4).T.shape)",
+      "print(torch.ones(2, 3, 4).T.shape)",
+      "",
+    ].join("\n");
+    const r = run(src, { trace: true });
+    const ref = pytorch(src);
+    expect(r.stdout).toBe(ref.stdout);
+    expect(normalizeTriggered(r.stderr)).toBe(normalizeTriggered(ref.stderr));
+    expect(r.trace!.events.filter((e) => e.kind === "warning").map((e) => e.source?.line)).toEqual([4, 5]);
+  });
+
   test("detect_anomaly: PyTorch's error, and the forward traceback of the op that made the NaN", () => {
     const src = [
       "import torch",

@@ -78,6 +78,21 @@ CO_OPTIMIZED = 0x1
 # event: setting it costs no call into JS (most lines run no op).
 LINE = array.array("i", [0])
 E.setLineCell(LINE.buffer_info()[0])
+# Set by the JS side when the engine warned (x.grad of a non-leaf, a loss broadcasting its target):
+# checked after each engine call, so the warnings print where the user's line made them.
+WARN = array.array("i", [0])
+E.setWarnCell(WARN.buffer_info()[0])
+_take_warnings = E.takeWarnings
+
+
+def flush_warnings():
+    WARN[0] = 0
+    for category, message in _take_warnings().to_py():
+        cls = getattr(builtins, category, None)
+        if not (isinstance(cls, type) and issubclass(cls, Warning)):
+            cls = UserWarning
+        warn(message, cls, record=False)
+
 
 _set_line_cell = None
 _label = E.label

@@ -12,6 +12,7 @@ from . import _C
 from ._C import E, JsException, convert, create_proxy, fn, to_js, unsupported
 
 _new_object = object.__new__
+_WARN = _C.WARN
 _py_bool = builtins.bool
 _py_float = builtins.float
 _py_int = builtins.int
@@ -135,6 +136,8 @@ def op(f, *args):
         r = f(*args)
     except JsException as e:
         raise convert(e) from None
+    if _WARN[0]:
+        _C.flush_warnings()
     t = _new_object(Tensor)
     t._t = r
     t._lab = False
@@ -147,9 +150,12 @@ def op(f, *args):
 def call(f, *args):
     """Runs engine function `f` and returns what it returns (no wrapping)."""
     try:
-        return f(*args)
+        r = f(*args)
     except JsException as e:
         raise convert(e) from None
+    if _WARN[0]:
+        _C.flush_warnings()
+    return r
 
 
 def kind_of(x):
@@ -249,22 +255,12 @@ _item = E.item
 _meta = E.meta
 _values = E.values
 _grad = E.grad
-_grad_warns = E.gradWarns
 _set_grad = E.setGrad
 _grad_fn = E.gradFn
 _detach = E.detach
 _requires_grad = E.requiresGrad
 _set_requires_grad = E.setRequiresGrad
 _is_leaf = E.isLeaf
-
-NON_LEAF_GRAD_WARNING = (
-    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
-    "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
-    "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor "
-    "by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 "
-    "for more informations. (Triggered internally at ../aten/src/ATen/core/TensorBody.h:486.)"
-)
-
 
 # ---------------------------------------------------------------------------------------------
 # grad_fn nodes
@@ -641,10 +637,8 @@ class Tensor:
 
     @property
     def grad(self):
-        g = _grad(self._t)
-        if _grad_warns(self._t):
-            # the engine told the recorder already; this is Python's side of the warning
-            _C.warn(NON_LEAF_GRAD_WARNING, UserWarning, record=False)
+        # the engine warns for a non-leaf (printed by call())
+        g = call(_grad, self._t)
         return None if g is None else wrap(g)
 
     @grad.setter

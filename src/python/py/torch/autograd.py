@@ -215,11 +215,14 @@ def _grads_for(outputs, grads):
 
 def _run(f, *args):
     try:
-        return f(*args)
+        r = f(*args)
     except JsException as e:
         if _C.anomaly:
             _anomaly_warning(e)
         raise convert(e) from None
+    if _C.WARN[0]:
+        _C.flush_warnings()
+    return r
 
 
 def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs):

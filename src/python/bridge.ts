@@ -6,7 +6,7 @@
 import * as ops from "../engine/ops/index.ts";
 import { Tensor } from "../engine/tensor.ts";
 import {
-  type Node,
+  Node,
   isAnomalyEnabled,
   isGradEnabled,
   runBackward,
@@ -16,7 +16,7 @@ import {
 import { type DType, castValue } from "../engine/dtype.ts";
 import { DEFAULT_SEED } from "../engine/random.ts";
 import { MSG, TorchError } from "../engine/errors.ts";
-import { addListener, silently } from "../engine/events.ts";
+import { addListener, emit, silently } from "../engine/events.ts";
 import { reprTensor } from "../engine/repr.ts";
 import {
   bitwise,
@@ -441,6 +441,39 @@ export function createBridge(heap: () => Int32Array) {
     ): (Tensor | undefined)[] {
       const got = runBackward(outputs, rootGrads(outputs, grads), { retainGraph, inputs })!;
       return inputs.map((t) => orUndef(got.get(t)));
+    },
+    /**
+     * A `torch.autograd.Function` application: `out` (computed by the Python forward under no_grad)
+     * gets a `<Name>Backward` node whose backward calls the Python `backward` (grads per input, in
+     * order; undefined for none). Saved tensors are version-checked as PyTorch checks them.
+     */
+    customFunction(
+      name: string,
+      inputs: Tensor[],
+      out: Tensor,
+      saved: Tensor[],
+      backward: (g: Tensor) => (Tensor | undefined)[],
+    ): void {
+      const edges: [Node | null, number][] = inputs.map((t) =>
+        t.requiresGrad ? [t.gradFn ?? t.gradAccumulator(), 0] : [null, 0],
+      );
+      const node = new Node(
+        `${name}Backward`,
+        edges,
+        saved.map((t) => ({ tensor: t, version: t.version, isOutput: t === out })),
+        (g) => {
+          const grads = backward(g);
+          if (grads.length !== inputs.length) {
+            throw new TorchError(
+              "RuntimeError",
+              `function ${name}Backward returned an incorrect number of gradients (expected ${inputs.length}, got ${grads.length})`,
+            );
+          }
+          return grads.map((x) => x ?? null);
+        },
+      );
+      out.setGradFn(node);
+      emit({ kind: "op", op: name, out, inputs, attrs: {}, gradFn: node });
     },
     registerHook(t: Tensor, hook: (g: Tensor) => Tensor | undefined): () => void {
       return t.registerHook((g) => hook(g) ?? undefined);

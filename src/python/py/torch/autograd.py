@@ -3,7 +3,7 @@ import functools
 import inspect
 
 from . import _C
-from ._C import E, JsException, convert, to_js, unsupported
+from ._C import E, JsException, convert, create_proxy, to_js, unsupported
 from ._tensor import Tensor, call, wrap
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "set_detect_anomaly",
     "detect_anomaly",
     "Variable",
+    "Function",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -289,6 +290,102 @@ def grad(
         else:
             out.append(wrap(r))
     return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Custom autograd functions
+
+
+class FunctionCtx:
+    """The `ctx` of a custom Function: save_for_backward, saved_tensors, needs_input_grad, attributes."""
+
+    def __init__(self):
+        self._saved = ()
+        self.needs_input_grad = ()
+
+    def save_for_backward(self, *tensors):
+        for t in tensors:
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError("save_for_backward can only save variables, but argument 0 is of type " + type(t).__name__)
+        self._saved = tensors
+
+    @property
+    def saved_tensors(self):
+        return self._saved
+
+    def mark_dirty(self, *args):
+        raise unsupported("ctx.mark_dirty (in-place custom Functions)")
+
+    def mark_non_differentiable(self, *args):
+        raise unsupported("ctx.mark_non_differentiable")
+
+    def set_materialize_grads(self, value):
+        pass
+
+
+class Function:
+    """`class MyReLU(torch.autograd.Function)` with static forward(ctx, ...) and backward(ctx, grad)."""
+
+    def __init__(self, *args, **kwargs):
+        raise RuntimeError(
+            "Legacy autograd function with non-static forward method is deprecated. Please use new-style "
+            "autograd function with static forward method. (Example: "
+            "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)"
+        )
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError(
+            "You must implement the forward function for custom autograd.Function."
+        )
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom autograd.Function to use it "
+            "with backward mode AD."
+        )
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        ctx = FunctionCtx()
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        with no_grad():
+            out = cls.forward(ctx, *args, **kwargs)
+        tracked = E.isGradEnabled() and any(ctx.needs_input_grad)
+        if not tracked:
+            return out
+        if not isinstance(out, Tensor):
+            raise unsupported("custom Functions returning anything but one tensor")
+        if any(out is a for a in args):
+            out = out.view_as(out)
+        positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+
+        def js_backward(g):
+            grads = cls.backward(ctx, wrap(g))
+            if not isinstance(grads, tuple):
+                grads = (grads,)
+            if len(grads) != len(args):
+                raise RuntimeError(
+                    f"function {cls.__name__}Backward returned an incorrect number of gradients "
+                    f"(expected {len(args)}, got {len(grads)})"
+                )
+            return to_js([None if grads[i] is None else grads[i]._t for i in positions])
+
+        saved = [t._t for t in ctx._saved if t is not None]
+        call(
+            E.customFunction,
+            cls.__name__,
+            to_js([args[i]._t for i in positions]),
+            out._t,
+            to_js(saved),
+            create_proxy(js_backward),
+        )
+        return out
+
+
+class InplaceFunction(Function):
+    pass
 
 
 def Variable(data, requires_grad=False, volatile=False):

@@ -2,7 +2,7 @@ import { AccumulateGrad, Node, isGradEnabled, noGrad, type SavedTensor } from ".
 import { emit, silently } from "./events.ts";
 import { TorchError } from "./errors.ts";
 import { castValue } from "./dtype.ts";
-import { Tensor } from "./tensor.ts";
+import type { Tensor } from "./tensor.ts";
 import { broadcastShapes, sameShape } from "./shape.ts";
 import { pointwiseStrides } from "./strided.ts";
 import {
@@ -40,22 +40,29 @@ export interface OpDef<A = Record<string, unknown>> {
   saves?: (ctx: OpContext<A>, needsInputGrad: boolean[]) => { inputs: number[]; output: boolean };
 }
 
-const REGISTRY = new Map<string, OpDef<any>>();
+/**
+ * The op table. Reached through a hoisted function, not a module-level const, because op modules
+ * register at import time and may be reached through an import cycle before this module's body ran.
+ */
+function opTable(): Map<string, OpDef<any>> {
+  const holder = opTable as { table?: Map<string, OpDef<any>> };
+  return (holder.table ??= new Map());
+}
 
 export function registeredOps(): string[] {
-  return [...REGISTRY.keys()];
+  return [...opTable().keys()];
 }
 
 export function getOp(name: string): OpDef<any> {
-  const def = REGISTRY.get(name);
+  const def = opTable().get(name);
   if (!def) throw new TorchError("NotImplementedError", `gradlens does not support the op '${name}' yet`);
   return def;
 }
 
 /** Registers an op and returns the function that runs it with autograd and recording. */
 export function defineOp<A = Record<string, unknown>>(def: OpDef<A>): (inputs: Tensor[], attrs: A) => Tensor {
-  if (REGISTRY.has(def.name)) throw new Error(`op '${def.name}' is registered twice`);
-  REGISTRY.set(def.name, def);
+  if (opTable().has(def.name)) throw new Error(`op '${def.name}' is registered twice`);
+  opTable().set(def.name, def);
   return (inputs, attrs) => runOp(def, inputs, attrs);
 }
 

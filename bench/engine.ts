@@ -132,12 +132,13 @@ function cpuMs(): number {
 
 /**
  * The cost of `a` relative to `b`, robust on a busy machine: a and b run in pairs, in alternating
- * order (ab, ba, ...), each sample long enough (≥ 20 ms) for the clock; the overhead is the median
- * of the per-pair ratios, so a change of load between pairs cancels out. Both clocks: CPU time is
- * the one to read where other processes compete for the cores (wall time then also counts the time
- * the process waited for a core, which swings the wall ratio by ±20 points from run to run).
+ * order (ab, ba, ...), each sample ≥ 50 ms so that a garbage collection is a small part of it. Two
+ * clocks: CPU time, which other processes competing for the cores do not stretch, as the ratio of
+ * the totals (the GC a recorder causes is part of its cost); and wall time as the median of the
+ * per-pair ratios (on a loaded machine it also counts the waits for a core, and swings by ±20
+ * points from run to run).
  */
-function pairedOverhead(a: () => void, b: () => void, budgetMs = 6000) {
+function pairedOverhead(a: () => void, b: () => void, budgetMs = 8000) {
   for (let i = 0; i < 3; i++) {
     a();
     b();
@@ -148,7 +149,7 @@ function pairedOverhead(a: () => void, b: () => void, budgetMs = 6000) {
     return performance.now() - t0;
   };
   let inner = 1;
-  while (timeOf(b, inner) < 20) inner *= 2;
+  while (timeOf(b, inner) < 50) inner *= 2;
   const sample = (fn: () => void) => {
     const w0 = performance.now();
     const c0 = cpuMs();
@@ -158,9 +159,10 @@ function pairedOverhead(a: () => void, b: () => void, budgetMs = 6000) {
   const wallA: number[] = [];
   const wallB: number[] = [];
   const wallRatio: number[] = [];
-  const cpuRatio: number[] = [];
+  let cpuA = 0;
+  let cpuB = 0;
   const start = performance.now();
-  for (let k = 0; k < 101 && (k < 21 || performance.now() - start < budgetMs); k++) {
+  for (let k = 0; k < 100 && (k < 20 || performance.now() - start < budgetMs); k++) {
     let x: { wall: number; cpu: number };
     let y: { wall: number; cpu: number };
     if (k % 2) {
@@ -173,14 +175,15 @@ function pairedOverhead(a: () => void, b: () => void, budgetMs = 6000) {
     wallA.push(x.wall);
     wallB.push(y.wall);
     wallRatio.push(x.wall / y.wall);
-    if (y.cpu > 0) cpuRatio.push(x.cpu / y.cpu);
+    cpuA += x.cpu;
+    cpuB += y.cpu;
   }
   const pct = (r: number) => Math.round((r - 1) * 1000) / 10;
   return {
     a: median(wallA),
     b: median(wallB),
     wallOverheadPct: pct(median(wallRatio)),
-    cpuOverheadPct: pct(median(cpuRatio.length ? cpuRatio : wallRatio)),
+    cpuOverheadPct: pct(cpuA / cpuB),
     pairs: wallRatio.length,
   };
 }
@@ -189,7 +192,7 @@ function pairedOverhead(a: () => void, b: () => void, budgetMs = 6000) {
  * Recording overhead: the same program with the trace recorder attached and without, on tensors
  * above the size cap (which the recorder summarizes rather than copies). The peer is the engine
  * running unrecorded. A fresh recorder per run, so each run also snapshots the program's inputs.
- * `ours` / `peer_value` are wall-clock medians; `overhead_pct` is the median paired ratio of CPU time.
+ * `ours` / `peer_value` are wall-clock medians; `overhead_pct` is from CPU time (see pairedOverhead).
  */
 export const recording: Suite = {
   name: "recording",

@@ -2,8 +2,9 @@
  * What the current step writes on the picture: the chain rule on each edge a gradient just travelled
  * (`upstream × local = downstream` for scalars, shapes for tensors) and a leaf's `.grad` accumulating.
  */
+import { explainBackward } from "../analysis/explain.ts";
+import { fmt as fmtNumber } from "../analysis/format.ts";
 import { shapeText } from "../layout/box.ts";
-import { formatScalar } from "../render/format.ts";
 import type { Scene, SceneEdge } from "../render/types.ts";
 import type { TensorRecord, Trace } from "../trace/schema.ts";
 import { baseTensorId } from "../trace/schema.ts";
@@ -15,6 +16,8 @@ export interface Note {
   on: "edge" | "node";
   text: string;
   nonfinite: boolean;
+  /** The formula in symbols (`grad × (1 - y) × y, y = sigmoid(x)`), when known: a tooltip. */
+  symbolic?: string;
 }
 
 function scalarOf(rec: TensorRecord | undefined): number | null {
@@ -22,11 +25,16 @@ function scalarOf(rec: TensorRecord | undefined): number | null {
   return decodeValue(rec.data[0]);
 }
 
+/** A number as the explanations of src/analysis write it (`1.0`, `0.14112`, `-inf`). */
+function num(v: number, dtype: TensorRecord["dtype"] = "float32"): string {
+  return fmtNumber(v, dtype === "float32" ? "float32" : "int");
+}
+
 function fmt(trace: Trace, id: string | null): string {
   const rec = id ? trace.tensors[id] : undefined;
   if (!rec) return "?";
   const v = scalarOf(rec);
-  return v === null ? `[${shapeText(rec.shape, rec.dtype) || "?"}]` : formatScalar(v, rec.dtype);
+  return v === null ? `[${shapeText(rec.shape, rec.dtype) || "?"}]` : num(v, rec.dtype);
 }
 
 function bad(trace: Trace, ...ids: (string | null)[]): boolean {
@@ -46,9 +54,31 @@ export function chainText(trace: Trace, up: string | null, down: string | null):
   const uv = scalarOf(u);
   const dv = scalarOf(d);
   if (uv === null || dv === null) return `${fmt(trace, up)} × J → ${fmt(trace, down)}`;
-  if (up === down) return formatScalar(dv, d.dtype);
+  if (up === down) return num(dv, d.dtype);
   const local = Number.isFinite(uv) && uv !== 0 && Number.isFinite(dv) ? Math.fround(dv / uv) : null;
-  return `${formatScalar(uv, u.dtype)} × ${local === null ? "local" : formatScalar(local)} = ${formatScalar(dv, d.dtype)}`;
+  return `${num(uv, u.dtype)} × ${local === null ? "local" : num(local)} = ${num(dv, d.dtype)}`;
+}
+
+/**
+ * The chain rule of backward event `k` for its `slot`-th grad input, with the real local derivative
+ * where src/analysis knows the op's formula (`0.14112 × 2 × 3.0 ** 1 = 0.84672`); null otherwise.
+ */
+export function explainedChain(
+  trace: Trace,
+  k: number,
+  slot: number,
+): { text: string; symbolic: string } | null {
+  const e = trace.events[k];
+  if (e?.kind !== "backward") return null;
+  const g = e.grad_inputs[slot];
+  if (!g || scalarOf(trace.tensors[g]) === null) return null;
+  try {
+    const step = explainBackward(trace, k, slot, 0).steps.at(-1);
+    return step && step.event === k && step.symbolic ? { text: step.formula, symbolic: step.symbolic } : null;
+  } catch {
+    // an op the analysis has no formula for: the plain product is shown instead
+    return null;
+  }
 }
 
 /** The notes for the scene at `step`. */
@@ -60,11 +90,14 @@ export function stepNotes(trace: Trace, step: number, scene: Scene): Note[] {
   if (e.kind === "backward") {
     const up = e.grad_outputs[0] ?? null;
     for (const edge of moved) {
+      const slot = edge.grad ? e.grad_inputs.indexOf(edge.grad) : -1;
+      const why = slot >= 0 ? explainedChain(trace, step, slot) : null;
       notes.push({
         target: edge.id,
         on: "edge",
-        text: chainText(trace, up, edge.grad),
+        text: why ? why.text : chainText(trace, up, edge.grad),
         nonfinite: bad(trace, edge.grad),
+        ...(why ? { symbolic: why.symbolic } : {}),
       });
     }
   } else if (e.kind === "backward-start") {

@@ -9,6 +9,9 @@ import { Tensor } from "../engine/tensor.ts";
 import type { GraphNode, StepState } from "../trace/graph.ts";
 import { baseTensorId, type Summary, type TensorRecord, type Trace } from "../trace/schema.ts";
 import { decodeValue, type NonFinite, nonFiniteOf } from "../trace/values.ts";
+import type { Origin } from "../analysis/origin.ts";
+import { formatScalar } from "../render/format.ts";
+import { originReport } from "../render/scene.ts";
 
 /** A live engine Tensor holding a record's data and autograd flags (for reprTensor), or null above the size cap. */
 export function tensorFromRecord(rec: TensorRecord): Tensor | null {
@@ -56,6 +59,91 @@ function facts(trace: Trace, id: string | null | undefined): TensorFacts | null 
   };
 }
 
+/** One operand of an op as the inspector lists it. */
+export interface Operand {
+  name: string;
+  /** The value for a one-element tensor, else its shape. */
+  text: string;
+  nonfinite: NonFinite;
+}
+
+export interface OpCall {
+  op: string;
+  inputs: Operand[];
+  output: Operand;
+  /** `log(0.) = -inf`, or with names and shapes for tensors. */
+  formula: string;
+  /** The inputs were all finite and the output is not: the first nan / inf was made here. */
+  bornHere: boolean;
+}
+
+function operand(trace: Trace, id: string): Operand {
+  const rec = trace.tensors[id];
+  const nf = nonFiniteOf(rec.summary);
+  let text: string;
+  if (rec.data && rec.data.length === 1) text = formatScalar(decodeValue(rec.data[0]), rec.dtype);
+  else text = `${rec.dtype === "float32" ? "" : `${rec.dtype} `}[${rec.shape.join("×") || "scalar"}]`;
+  // an unnamed intermediate is shown by its value or shape: its record id means nothing to a reader
+  return { name: rec.label ?? text, text, nonfinite: nf };
+}
+
+/** What an op node of the values view did, read from its event (`op<k>`). */
+export function opCall(trace: Trace, node: GraphNode): OpCall | null {
+  const m = /^op(\d+)$/.exec(node.stubFor ?? node.id);
+  const e = m ? trace.events[Number(m[1])] : undefined;
+  if (!e || (e.kind !== "op" && e.kind !== "inplace")) return null;
+  const ids = e.kind === "inplace" && e.target ? [e.target, ...e.inputs] : e.inputs;
+  const inputs = ids.map((id) => operand(trace, id));
+  const output = operand(trace, e.out);
+  const arg = (o: Operand) => (o.name === o.text ? o.text : `${o.name}=${o.text}`);
+  const formula = `${e.op}(${inputs.map(arg).join(", ")}) = ${output.text}`;
+  return {
+    op: e.op,
+    inputs,
+    output,
+    formula,
+    bornHere: output.nonfinite !== null && inputs.every((i) => i.nonfinite === null),
+  };
+}
+
+/** Where a nan / ±inf was born, in words and formulas (src/analysis), for the node that made it. */
+export interface OriginInfo {
+  direction: "forward" | "backward";
+  value: string;
+  text: string;
+  steps: { op: string; formula: string; note: string | null; line: number | null }[];
+}
+
+/** The graph node standing for an origin in the node's view (as render marks it). */
+function originNodeId(trace: Trace, o: Origin, node: GraphNode, view: "values" | "autograd"): string | null {
+  if (o.direction === "forward") {
+    if (o.kind === "create") return view === "values" ? o.tensor : baseTensorId(o.tensor);
+    return view === "values" ? `op${o.event}` : o.node;
+  }
+  if (o.kind === "accumulate") {
+    const e = trace.events[o.event];
+    return e.kind === "accumulate" ? (view === "values" ? e.tensor : o.node) : null;
+  }
+  if (view === "autograd") return o.node;
+  return node.kind === "op" && node.gradFn === o.node ? node.id : null;
+}
+
+export function originsAt(trace: Trace, node: GraphNode, state: StepState): OriginInfo[] {
+  const r = originReport(trace);
+  const own = node.stubFor ?? node.id;
+  const out: OriginInfo[] = [];
+  for (const o of [r.forward, r.backward]) {
+    if (!o || o.event > state.step || originNodeId(trace, o, node, state.view) !== own) continue;
+    out.push({
+      direction: o.direction,
+      value: o.value,
+      text: o.cause.text,
+      steps: o.cause.steps.map((s) => ({ op: s.op, formula: s.formula, note: s.note, line: s.line })),
+    });
+  }
+  return out;
+}
+
 export interface Inspection {
   id: string;
   /** The variable name, op or grad_fn name. */
@@ -80,6 +168,10 @@ export interface Inspection {
   stubFor: string | null;
   /** The step at which the node appeared. */
   step: number;
+  /** Op nodes: what went in and what came out. */
+  call: OpCall | null;
+  /** This node is where a nan / ±inf was born: how. */
+  origins: OriginInfo[];
 }
 
 const KIND_LABEL: Record<GraphNode["kind"], string> = {
@@ -121,6 +213,12 @@ export function inspectNode(trace: Trace, node: GraphNode, state: StepState): In
     );
   } else if (node.kind === "op") {
     grad = null;
+    const call = opCall(trace, node);
+    if (call?.bornHere) {
+      notes.push(
+        `The first ${call.output.nonfinite} was made here: every input of ${call.op} was finite, its output is not.`,
+      );
+    }
   } else if (node.kind === "leaf") {
     grad = kept ? facts(trace, kept) : null;
     if (!kept) {
@@ -182,6 +280,8 @@ export function inspectNode(trace: Trace, node: GraphNode, state: StepState): In
     scope: node.scope,
     stubFor: node.stubFor,
     step: node.step,
+    call: node.kind === "op" ? opCall(trace, node) : null,
+    origins: originsAt(trace, node, state),
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { chainText, stepNotes } from "../../src/app/annotate.ts";
-import { fmtNumber, inspectNode, reprRecord, torchSize } from "../../src/app/inspect.ts";
+import { chainText, explainedChain, stepNotes } from "../../src/app/annotate.ts";
+import { fmtNumber, inspectNode, opCall, reprRecord, torchSize } from "../../src/app/inspect.ts";
 import { tensor } from "../../src/engine/index.ts";
 import { layoutGraph } from "../../src/layout/elk.ts";
 import { nodeElk } from "../../src/layout/elk-node.ts";
@@ -90,6 +90,33 @@ describe("inspector", () => {
     expect(info.next).toEqual(["AddBackward0"]);
     // what flowed into SigmoidBackward0 is o2's grad, which PyTorch keeps with retain_grad()
     expect(info.grad?.repr).toBe(MLP.o2.grad);
+    // the first nan of backward (the node anomaly mode names): -inf × (1 - 1.0) × 1.0
+    expect(info.origins.map((o) => o.direction)).toEqual(["backward"]);
+    expect(info.origins[0].steps.at(-1)?.formula).toBe("-inf × (1 - 1.0) × 1.0 = nan");
+  });
+
+  it("an op node shows its call; the op where the first -inf was born says so (PyTorch: 1 - 1. = 0., log(0.) = -inf)", () => {
+    const origin = graph.nodes.find((n) => {
+      if (n.kind !== "op" || n.label !== "log") return false;
+      return opCall(trace, n)?.bornHere === true;
+    })!;
+    const info = inspectNode(trace, origin, state);
+    expect(info.call?.formula).toBe("log(0.) = -inf");
+    expect(info.call?.output.nonfinite).toBe("-inf");
+    expect(info.notes[0]).toContain("The first -inf was made here");
+    // how, from src/analysis: sigmoid saturates to 1.0, the clamp bound rounds to 1.0, 1 - 1.0 = 0, log(0) = -inf
+    expect(info.origins).toHaveLength(1);
+    expect(info.origins[0].direction).toBe("forward");
+    expect(info.origins[0].steps.map((x) => x.formula)).toEqual([
+      "sigmoid(67.469) = 1.0",
+      "clamp(1.0, min=1e-08, max=0.99999999) = 1.0",
+      "1 - 1.0 = 0",
+      "log(0) = -inf",
+    ]);
+    // matmul(X, W1) of a vector and a matrix is mm of the unsqueezed vector in PyTorch 2.x
+    const mm = graph.nodes.find((n) => n.kind === "op" && n.label === "mm")!;
+    expect(opCall(trace, mm)?.formula).toBe("mm([1×2], W1=[2×2]) = [1×2]");
+    expect(opCall(trace, mm)?.bornHere).toBe(false);
   });
 
   it("formats shapes and health numbers", () => {
@@ -119,7 +146,7 @@ describe("step notes", () => {
     });
     const bw = trace.events.find((e) => e.kind === "backward")!;
     if (bw.kind !== "backward") throw new Error("no backward");
-    expect(chainText(trace, bw.grad_outputs[0], bw.grad_inputs[0])).toBe("1. × 6. = 6.");
+    expect(chainText(trace, bw.grad_outputs[0], bw.grad_inputs[0])).toBe("1.0 × 6.0 = 6.0");
   });
 
   it("leaves accumulate: .grad 4. → 8. → 12. across three backward() calls", async () => {
@@ -143,7 +170,7 @@ describe("step notes", () => {
     });
     // PyTorch prints x.grad as tensor(4.), tensor(8.), tensor(12.)
     expect(ref.accumulate).toEqual(["tensor(4.)", "tensor(8.)", "tensor(12.)"]);
-    expect(texts).toEqual([".grad = 4.", ".grad 4. + 4. = 8.", ".grad 8. + 4. = 12."]);
+    expect(texts).toEqual([".grad = 4.0", ".grad 4.0 + 4.0 = 8.0", ".grad 8.0 + 4.0 = 12.0"]);
   });
 
   it("a nan born in backward: -inf arrives, nan leaves, and `local` stands for the factor that cannot be read back", () => {
@@ -152,5 +179,50 @@ describe("step notes", () => {
     const e = trace.events[k];
     if (e.kind !== "backward") throw new Error("no SigmoidBackward0");
     expect(chainText(trace, e.grad_outputs[0], e.grad_inputs[0])).toBe("-inf × local = nan");
+    // with the op's own formula the local factor is spelled out: sigmoid'(z2) = (1 - 1.0) × 1.0 = 0
+    expect(explainedChain(trace, k, 0)).toEqual({
+      text: "-inf × (1 - 1.0) × 1.0 = nan",
+      symbolic: "grad × (1 - y) × y, y = sigmoid(x)",
+    });
+  });
+
+  it("spells out the local derivative where the op's formula is known (sin(x)·x² at x = 3)", () => {
+    // PyTorch: d/dx x² sin x = 2x sin x + x² cos x = 0.84672 - 8.9099 at x = 3
+    const { trace } = record(() => {
+      const x = tensor(3.0, { dtype: "float32", requiresGrad: true });
+      x.pow(2).mul(x.sin()).backward();
+    });
+    const k = trace.events.findIndex((e) => e.kind === "backward" && e.name === "PowBackward0");
+    expect(explainedChain(trace, k, 0)?.text).toBe("0.14112 × 2 × 3.0 ** 1 = 0.84672");
+    const s = trace.events.findIndex((e) => e.kind === "backward" && e.name === "SinBackward0");
+    expect(explainedChain(trace, s, 0)?.text).toBe("9.0 × cos(3.0) = -8.9099");
+    // AddBackward0 has no formula to show: the caller falls back to the plain product
+    const { trace: t2 } = record(() => {
+      const x = tensor(3.0, { dtype: "float32", requiresGrad: true });
+      x.add(1).backward();
+    });
+    expect(
+      explainedChain(
+        t2,
+        t2.events.findIndex((e) => e.kind === "backward"),
+        0,
+      ),
+    ).toBeNull();
+  });
+
+  it("the notes of a backward step use the op's formula on the edge it crossed", async () => {
+    const trace = mlpTrace();
+    const k = trace.events.findIndex((e) => e.kind === "backward" && e.name === "SigmoidBackward0");
+    const layout = await layoutGraph(
+      nodeElk(),
+      prepareGraph(graphFull(trace, "values"), { trace, showValues: true }),
+    );
+    const scene = buildScene(graphAt(trace, k, "values"), layout, {
+      trace,
+      step: stateAt(trace, k, "values"),
+    });
+    const notes = stepNotes(trace, k, scene).filter((n) => n.on === "edge");
+    expect(notes.map((n) => n.text).sort()).toEqual(["-inf", "-inf × (1 - 1.0) × 1.0 = nan"]);
+    expect(notes.find((n) => n.symbolic)?.symbolic).toBe("grad × (1 - y) × y, y = sigmoid(x)");
   });
 });

@@ -145,6 +145,15 @@ describe("gradlens app in Chromium", () => {
     expect(notes).toContain("retain_grad()");
     expect(await page.textContent('[data-testid="inspector-flowed"]')).toBe("tensor([nan])");
     await h.shot(page, "03-inspector-non-leaf");
+
+    // "NaN origin" selects the op where the first -inf was made, and says why
+    await page.click('[data-testid="jump-origin"]');
+    await page.waitForSelector('[data-testid="inspector-call"]');
+    expect(await page.textContent('[data-testid="inspector-call"] pre')).toBe("log(0.) = -inf");
+    expect(await page.textContent('[data-testid="inspector-notes"]')).toContain(
+      "The first -inf was made here",
+    );
+    await h.shot(page, "03b-nan-origin");
     await page.keyboard.press("Escape");
   });
 
@@ -208,9 +217,12 @@ describe("gradlens app in Chromium", () => {
     // step onto it from the step before, so it animates
     await page.keyboard.press("ArrowLeft");
     await page.keyboard.press("ArrowRight");
-    const note = page.locator('[data-testid="edge-notes"] .edge-note');
+    // the edge into sigmoid: its grad input, spelled with sigmoid's own formula
+    const note = page.locator('[data-testid="edge-notes"] .edge-note').filter({ has: page.locator("title") });
     await note.first().waitFor();
-    expect(await note.first().textContent()).toBe("-inf × local = nan");
+    expect(await note.first().locator("text").textContent()).toBe("-inf × (1 - 1.0) × 1.0 = nan");
+    // the formula in symbols is the note's tooltip
+    expect(await note.first().locator("title").textContent()).toBe("grad × (1 - y) × y, y = sigmoid(x)");
     expect(await note.first().getAttribute("class")).toContain("bad");
     await h.shot(page, "06-sigmoid-backward");
 

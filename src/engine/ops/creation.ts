@@ -136,11 +136,14 @@ function store(data: unknown, shape: number[], dim: number, out: number[], dtype
 
 /**
  * `torch.tensor(data)`: any float makes float32, all ints int64, all bools bool. A JS whole number
- * counts as a Python int (`tensor(1)` is int64); pass `{dtype: "float32"}` to get a float.
+ * counts as a Python int (`tensor(1)` is int64); pass `{dtype: "float32"}` to get a float. JS cannot
+ * tell `1.0` from `1`, so `{requiresGrad: true}` without a dtype means float32 (the only dtype that
+ * may require grad); the Python shim always passes Python's own inference.
  */
 export function tensor(data: NestedData, opts: CreateOptions = {}): Tensor {
   if (data instanceof Tensor) return copyConstruct(data, opts);
-  const dtype = opts.dtype ?? inferDType(data);
+  const inferred = inferDType(data);
+  const dtype = opts.dtype ?? (opts.requiresGrad && inferred === "int64" ? "float32" : inferred);
   const shape = inferShape(data);
   const flat: number[] = [];
   // like PyTorch, an empty result reads nothing (so [[], [1]] is a 2x0 tensor)

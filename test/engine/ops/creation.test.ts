@@ -3,7 +3,7 @@
  * bit for bit, dtype, shape, requires_grad, and the error type and text.
  */
 import { readFileSync } from "node:fs";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, test } from "vitest";
 import { Tensor } from "../../../src/engine/tensor.ts";
 import * as ops from "../../../src/engine/ops/index.ts";
 import { addListener, type EngineEvent } from "../../../src/engine/events.ts";
@@ -96,7 +96,7 @@ const CALLS: Record<string, () => Tensor> = {
   tensor_not_a_sequence: () => tensor([[1], 2]),
   tensor_list_in_int: () => tensor([1, [2]]),
   tensor_list_in_float: () => tensor([1.5, [2]]),
-  tensor_int_requires_grad: () => tensor([1, 2], { requiresGrad: true }),
+  tensor_int_requires_grad: () => tensor([1, 2], { dtype: "int64", requiresGrad: true }),
   tensor_from_tensor: () =>
     tensor(
       tensor(
@@ -282,4 +282,11 @@ describe("tensor() details", () => {
     a.values[0] = 9;
     expect(Array.from(b.values)).toEqual([2.5, 1]);
   });
+});
+
+test("tensor(1.0, {requiresGrad: true}) in TS is float32: JS cannot tell 1.0 from 1, and only floats may require grad", () => {
+  const w = tensor(1.0, { requiresGrad: true });
+  expect(w.dtype).toBe("float32");
+  expect(String(w)).toBe("tensor(1., requires_grad=True)");
+  expect(tensor(1.0).dtype).toBe("int64");
 });

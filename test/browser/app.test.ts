@@ -153,7 +153,17 @@ describe("gradlens app in Chromium", () => {
     expect(await page.textContent('[data-testid="inspector-notes"]')).toContain(
       "The first -inf was made here",
     );
+    expect(await page.textContent('[data-testid="inspector-origin"]')).toContain("log(0) = -inf");
     await h.shot(page, "03b-nan-origin");
+    // again: the backward origin, sigmoid's grad
+    await page.click('[data-testid="jump-origin"]');
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="inspector-origin"]')?.textContent?.includes("(backward)"),
+    );
+    expect(await page.textContent('[data-testid="inspector-origin"]')).toContain(
+      "-inf × (1 - 1.0) × 1.0 = nan",
+    );
+    await h.shot(page, "03c-backward-origin");
     await page.keyboard.press("Escape");
   });
 

@@ -17,16 +17,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import Module, { register as registerHooks } from "node:module";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { setDetectAnomaly, setGradEnabled } from "../engine/autograd.ts";
-import { manualSeed } from "../engine/ops/index.ts";
-import { DEFAULT_SEED } from "../engine/random.ts";
-import { addListener } from "../engine/events.ts";
-import * as engine from "../engine/index.ts";
-import { Tensor } from "../engine/tensor.ts";
+import type { Tensor } from "../engine/tensor.ts";
 import { renderSvg, resolveStep, type StepSpec } from "../render/export.ts";
 import type { ThemeName } from "../render/theme.ts";
 import { parseTrace, TraceFormatError } from "../trace/io.ts";
-import { Recorder } from "../trace/recorder.ts";
+import type { Recorder } from "../trace/recorder.ts";
 import type { Trace } from "../trace/schema.ts";
 import { graphAt, type View } from "../trace/graph.ts";
 import { svgToPng } from "../lib/png.ts";
@@ -380,10 +375,10 @@ async function installHooks(ts: boolean): Promise<void> {
   }
 }
 
-function labelNamed(recorder: Recorder, named: unknown): void {
+function labelNamed(recorder: Recorder, named: unknown, tensor: typeof Tensor): void {
   if (!named || typeof named !== "object") return;
   for (const [name, v] of Object.entries(named)) {
-    if (name !== "default" && v instanceof Tensor && v.label === null) recorder.labelTensor(v, name);
+    if (name !== "default" && v instanceof tensor && v.label === null) recorder.labelTensor(v, name);
   }
 }
 
@@ -407,6 +402,13 @@ function lineIn(stack: string | undefined, names: readonly string[]): number | n
 async function loadProgram(file: string, source: string, args: ExportArgs, io: ExportIO): Promise<Loaded> {
   const ext = extname(file).toLowerCase();
   await installHooks(ext.endsWith("ts"));
+  // the engine only for programs: a trace file draws without it (~40 ms of module loading)
+  const [engine, { DEFAULT_SEED }, { Recorder }] = await Promise.all([
+    import("../engine/index.ts"),
+    import("../engine/random.ts"),
+    import("../trace/recorder.ts"),
+  ]);
+  const { setDetectAnomaly, setGradEnabled, manualSeed, addListener, Tensor } = engine;
   // each run starts as a fresh process would: grad on, anomaly off, the default seed
   setGradEnabled(true);
   setDetectAnomaly(false);
@@ -454,9 +456,9 @@ async function loadProgram(file: string, source: string, args: ExportArgs, io: E
     const mod = (await import(fileUrl)) as Record<string, unknown>;
     if (typeof mod.default === "function") {
       const returned: unknown = await (mod.default as (r: Recorder) => unknown)(recorder);
-      labelNamed(recorder, returned);
+      labelNamed(recorder, returned, Tensor);
     }
-    labelNamed(recorder, mod);
+    labelNamed(recorder, mod, Tensor);
   } catch (err) {
     failed = true;
     const e = err instanceof Error ? err : new Error(String(err));

@@ -3,7 +3,6 @@
  * picture. Same trace and options → same bytes.
  */
 import { layoutGraph, type ElkLike } from "../layout/elk.ts";
-import { nodeElk } from "../layout/elk-node.ts";
 import { prepareGraph } from "../layout/prepare.ts";
 import type { Layout } from "../layout/types.ts";
 import { graphAt, graphFull, type View } from "../trace/graph.ts";
@@ -55,7 +54,9 @@ export async function layoutTrace(
     collapsed: opts.collapsed ?? "auto",
     showValues: opts.showValues ?? true,
   });
-  return layoutGraph(opts.elk ?? nodeElk(), lg);
+  // bundled ELK is 1.6 MB of script: loaded (and compiled) only when a layout is asked of it
+  const elk = opts.elk ?? (await import("../layout/elk-node.ts")).nodeElk();
+  return layoutGraph(elk, lg);
 }
 
 /** The SVG of a trace at a step. */

@@ -2,7 +2,6 @@
  * buildScene: the graph at a step + the layout of the whole run → plain geometry (Scene). Nothing
  * here measures a DOM or reads a clock, so Node and the browser get the same scene from the same input.
  */
-import { scaleLog } from "d3-scale";
 import { pyExp } from "../engine/pyformat.ts";
 import { BOX, type BoxLine, boxLines, countText, numelOf } from "../layout/box.ts";
 import { MONO_STACK, SANS_STACK, fitText, textWidth } from "../layout/text.ts";
@@ -65,6 +64,16 @@ export function gradMagnitude(trace: Trace, rec: string | null): number | null {
   const s = trace.tensors[rec]?.summary;
   if (!s || s.norm === null) return null;
   return s.norm;
+}
+
+/**
+ * [lo, hi] → [0, 1] on a log scale, clamped: d3's scaleLog().domain([lo, hi]).clamp(true) to the bit
+ * (log of the clamped value, then normalized), without loading d3-scale's time and format modules.
+ */
+export function logScale([lo, hi]: [number, number]): (x: number) => number {
+  const a = Math.log(lo);
+  const b = Math.log(hi) - a;
+  return (x) => (b ? (Math.log(Math.max(lo, Math.min(hi, x))) - a) / b : 0.5);
 }
 
 /** [min, max] of the non-zero grad magnitudes the whole run sends along edges: one scale for every step. */
@@ -534,7 +543,7 @@ export function buildScene(graph: Graph, layout: Layout, state: SceneState, opts
   const changedEdges = new Set(state.step?.changedEdges ?? []);
   const origins = new Set(state.origins ?? findOrigins(trace, graph));
   const domain = gradDomain(trace);
-  const scale = domain ? scaleLog().domain(domain).range([0, 1]).clamp(true) : null;
+  const scale = domain ? logScale(domain) : null;
 
   // edges first: a proxy stub is visible when one of its edges is
   const touched = new Set<string>();

@@ -205,11 +205,14 @@ export function inspectNode(trace: Trace, node: GraphNode, state: StepState): In
   if (node.kind === "grad-fn" || node.kind === "accumulate-grad") {
     gradLabel = "incoming grad";
     grad = facts(trace, node.grad);
-    const out = rec ? nameOf(rec, rec.id) : "its output";
+    // an unnamed output is described, not named by its record id (which means nothing to a reader)
+    const out = rec?.label ?? null;
     notes.push(
       node.kind === "accumulate-grad"
-        ? `Adds the gradient it receives into ${out}.grad (leaves accumulate across backward() calls).`
-        : `Computes the gradient of ${out}'s inputs from the gradient of ${out} (the chain rule for one op).`,
+        ? `Adds the gradient it receives into ${out ?? "the leaf"}.grad (leaves accumulate across backward() calls).`
+        : out
+          ? `Computes the gradients of ${out}'s inputs from the gradient of ${out} (the chain rule for one op).`
+          : "Computes the gradients of the op's inputs from the gradient of its output (the chain rule for one op).",
     );
   } else if (node.kind === "op") {
     grad = null;

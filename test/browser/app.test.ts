@@ -90,7 +90,8 @@ afterAll(async () => {
   await h?.close();
 });
 
-describe("gradlens app in Chromium", () => {
+// a shared machine can be slow: Pyodide starts in each new page, layouts run in a worker
+describe("gradlens app in Chromium", { timeout: 180_000 }, () => {
   it("opens with the MLP example run to the end: NaN nodes, the origin and NaN leaf grads are marked", async () => {
     expect(await page.textContent('[data-testid="program-title"]')).toBe("MLP: NaN gradients");
     const { step, total } = await stepCount(page);

@@ -3,10 +3,13 @@
  * warm-up, one JSON object per line on stdout.
  */
 
+/** Times, sizes on disk (both lower is better) and frame rates (higher is better). */
+export type BenchUnit = "ms" | "MB" | "fps";
+
 export interface BenchResult {
   bench: string;
-  unit: "ms";
-  /** gradlens' time (lower is better). */
+  unit: BenchUnit;
+  /** gradlens' number, in `unit`. */
   ours: number;
   /** What the same work costs elsewhere, when something comparable exists. */
   peer?: string;
@@ -70,8 +73,8 @@ export function median(xs: number[]): number {
 }
 
 /** Rounds to 4 significant digits for a readable line. */
-export function round(ms: number): number {
-  return Number(ms.toPrecision(4));
+export function round(x: number): number {
+  return Number(x.toPrecision(4));
 }
 
 export function report(r: BenchResult): void {

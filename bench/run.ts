@@ -1,34 +1,124 @@
 /**
- * `npm run bench [-- NAME...]`: runs the benchmark suites (all, or those named) and prints one JSON
- * object per line: {"bench", "unit": "ms", "ours", "peer", "peer_value"} (lower is better).
+ * `npm run bench [-- NAME...]`: runs the benchmark suites (all of them, or those named: a suite or
+ * a group) and prints one JSON object per line on stdout:
+ * {"bench", "unit", "ours", "peer", "peer_value", ...extra} (peer only where something comparable
+ * exists; times are medians after a warm-up). `npm run bench -- --help` lists the suites.
  * Suites live in their own modules (bench/engine.ts, ...) and are listed here.
  */
-import { report, type Suite } from "./harness.ts";
+import { analysisBench } from "./analysis.ts";
 import { engineSuites } from "./engine.ts";
+import { exportSuite } from "./export.ts";
+import { report, type Suite } from "./harness.ts";
+import { layoutSuites } from "./layout.ts";
 import { pythonSuites } from "./python.ts";
 
-const SUITES: Suite[] = [...engineSuites, ...pythonSuites];
+const analysisSuite: Suite = {
+  name: "analysis",
+  run(report) {
+    for (const row of analysisBench()) report(row);
+  },
+};
 
-const wanted = process.argv.slice(2);
-const unknown = wanted.filter((w) => !SUITES.some((s) => s.name === w));
-if (unknown.length) {
-  process.stderr.write(
-    `unknown suite(s): ${unknown.join(", ")}; known: ${SUITES.map((s) => s.name).join(", ")}\n`,
-  );
-  process.exit(2);
+interface Entry {
+  suite: Suite;
+  group: string;
+  /** What it measures, for --help. */
+  about: string;
 }
 
-let failed = 0;
-for (const suite of SUITES) {
-  if (wanted.length && !wanted.includes(suite.name)) continue;
-  try {
-    await suite.run(report);
-  } catch (e) {
-    // one broken suite must not hide the others' numbers
-    failed++;
-    process.stderr.write(
-      `bench suite '${suite.name}' failed: ${e instanceof Error ? (e.stack ?? e.message) : e}\n`,
-    );
+/** What each suite measures, for --help. */
+const ABOUT: Record<string, string> = {
+  elementwise: "add/mul/exp/sigmoid/tanh/relu on 1e6 elements, a broadcast bias add; vs tfjs-cpu",
+  matmul: "matmul 64², 256², 512²; vs tfjs-cpu",
+  mlp: "a 2-layer MLP forward+backward; vs tfjs-cpu",
+  recording: "the cost of recording a trace while the engine runs",
+  "python-start": "Pyodide cold start with the torch shim",
+  "python-run": "a warm run of the seed notebooks, with and without a trace",
+  "python-ops": "1,000 ops through Python vs the TS API",
+  layout: "ELK vs dagre at 100 / 1,000 / 5,000 nodes; scene + SVG per step at 1,000",
+  export: "export SVG at 10 / 100 / 1,000 nodes: in process, the CLI on a trace, the CLI on a .py",
+  analysis: "analysing a 1,000-iteration MLP run; trace size of a 10,000-iteration run, compacted",
+};
+
+const entries = (group: string, suites: Suite[]): Entry[] =>
+  suites.map((suite) => ({ suite, group, about: ABOUT[suite.name] ?? "" }));
+
+const ENTRIES: Entry[] = [
+  ...entries("engine", engineSuites),
+  ...entries("python", pythonSuites),
+  ...entries("layout", layoutSuites),
+  ...entries("export", [exportSuite]),
+  ...entries("analysis", [analysisSuite]),
+];
+
+function usage(): string {
+  const groups = [...new Set(ENTRIES.map((e) => e.group))];
+  const lines = [
+    "usage: npm run bench [-- [--list] [NAME...]]",
+    "",
+    "  Runs the benchmark suites and prints one JSON object per line on stdout:",
+    '  {"bench", "unit": "ms" | "MB" | "fps", "ours", "peer", "peer_value"} (peer only where one exists;',
+    "  times are medians after a warm-up), and each suite's duration on stderr.",
+    "  NAME is a suite or a group of suites (default: all of them, about 3 minutes on 2 busy cores;",
+    "  the longest are python-ops, export and layout, ~40 s each).  --list: the suite names, one a line",
+    "",
+  ];
+  for (const g of groups) {
+    lines.push(`  ${g}`);
+    for (const e of ENTRIES.filter((x) => x.group === g)) {
+      lines.push(`    ${e.suite.name.padEnd(14)}${e.about}`);
+    }
   }
+  return lines.join("\n");
 }
-process.exitCode = failed ? 1 : 0;
+
+/** The suites to run, or an error text. */
+function select(args: string[]): Entry[] | string {
+  const names = args.filter((a) => !a.startsWith("-"));
+  const unknown = names.filter((n) => !ENTRIES.some((e) => e.suite.name === n || e.group === n));
+  if (unknown.length) {
+    const known = [...new Set(ENTRIES.flatMap((e) => [e.group, e.suite.name]))];
+    return `unknown suite(s): ${unknown.join(", ")}; known: ${known.join(", ")}`;
+  }
+  if (!names.length) return ENTRIES;
+  return ENTRIES.filter((e) => names.includes(e.suite.name) || names.includes(e.group));
+}
+
+async function main(args: string[]): Promise<number> {
+  const bad = args.find((a) => a.startsWith("-") && !["--list", "--help", "-h"].includes(a));
+  if (bad) {
+    process.stderr.write(`unknown option '${bad}'\n${usage()}\n`);
+    return 2;
+  }
+  if (args.includes("--help") || args.includes("-h")) {
+    process.stdout.write(`${usage()}\n`);
+    return 0;
+  }
+  if (args.includes("--list")) {
+    process.stdout.write(ENTRIES.map((e) => `${e.suite.name}\n`).join(""));
+    return 0;
+  }
+  const chosen = select(args);
+  if (typeof chosen === "string") {
+    process.stderr.write(`${chosen}\n`);
+    return 2;
+  }
+  let failed = 0;
+  for (const { suite } of chosen) {
+    const t0 = performance.now();
+    try {
+      await suite.run(report);
+    } catch (e) {
+      // one broken suite must not hide the others' numbers
+      failed++;
+      process.stderr.write(
+        `bench suite '${suite.name}' failed: ${e instanceof Error ? (e.stack ?? e.message) : e}\n`,
+      );
+    }
+    // progress on stderr: stdout stays one JSON object per line
+    process.stderr.write(`bench: ${suite.name} took ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  }
+  return failed ? 1 : 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));

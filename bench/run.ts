@@ -6,6 +6,7 @@
  * Suites live in their own modules (bench/engine.ts, ...) and are listed here.
  */
 import { analysisBench } from "./analysis.ts";
+import { appSuite } from "./app.ts";
 import { engineSuites } from "./engine.ts";
 import { exportSuite } from "./export.ts";
 import { report, type Suite } from "./harness.ts";
@@ -37,6 +38,7 @@ const ABOUT: Record<string, string> = {
   "python-ops": "1,000 ops through Python vs the TS API",
   layout: "ELK vs dagre at 100 / 1,000 / 5,000 nodes; scene + SVG per step at 1,000",
   export: "export SVG at 10 / 100 / 1,000 nodes: in process, the CLI on a trace, the CLI on a .py",
+  app: "the app in Chromium, ~1,000 nodes: worker layout, step to painted frame, fps while animating",
   analysis: "analysing a 1,000-iteration MLP run; trace size of a 10,000-iteration run, compacted",
 };
 
@@ -49,6 +51,7 @@ const ENTRIES: Entry[] = [
   ...entries("layout", layoutSuites),
   ...entries("export", [exportSuite]),
   ...entries("analysis", [analysisSuite]),
+  ...entries("app", [appSuite]),
 ];
 
 function usage(): string {

@@ -94,6 +94,14 @@ describe("debugging views in Chromium", { timeout: 180_000 }, () => {
     expect(await cell("min")).toBe("0.2793");
     expect(await cell("max")).toBe("0.7576");
     await h.shot(page, "debug-02-mlp-health");
+
+    // gradient check on W1: autograd's grad is nan, the float64 finite differences are not
+    await page.click('[data-testid="gradcheck-run"]');
+    await page.waitForSelector('[data-testid="gradcheck-verdict"], [data-testid="gradcheck-error"]');
+    expect(await page.locator('[data-testid="gradcheck-error"]').count()).toBe(0);
+    expect(await page.locator('[data-testid="gradcheck-row"]').count()).toBe(4);
+    expect(await page.textContent('[data-testid="gradcheck-verdict"]')).toContain("disagrees");
+    await h.shot(page, "debug-02b-gradcheck");
   });
 
   it("diverging loop: grad-norm chart, and the jump moves to the first bad iteration", async () => {

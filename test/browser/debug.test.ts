@@ -105,6 +105,9 @@ describe("debugging views in Chromium", { timeout: 180_000 }, () => {
   });
 
   it("diverging loop: grad-norm chart, and the jump moves to the first bad iteration", async () => {
+    // its own start, so it also runs alone (-t)
+    await page.goto(`${h.url}#example=square`);
+    await waitForGraph(page);
     const before = Number(await page.getAttribute(".app", "data-runs"));
     await page.click(".cm-content");
     await page.keyboard.press("ControlOrMeta+a");
@@ -139,8 +142,19 @@ describe("debugging views in Chromium", { timeout: 180_000 }, () => {
         String(k),
       bad,
     );
-    const { step } = await stepCount(page);
-    expect(step).toBeLessThan((await stepCount(page)).total);
+    // it is the iteration's first step: one step back is the iteration before
+    const { step, total } = await stepCount(page);
+    expect(step).toBeLessThan(total);
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press("ArrowLeft");
+    await page.waitForFunction(
+      (k) =>
+        (document.querySelector('[data-testid="iteration-select"]') as HTMLSelectElement)?.value ===
+        String(k),
+      bad - 1,
+    );
+    expect((await stepCount(page)).step).toBe(step - 1);
+    await page.click('[data-testid="jump-bad"]');
     await h.shot(page, "debug-03-diverging");
 
     // a higher threshold moves the first bad iteration later (or clears it)

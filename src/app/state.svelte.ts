@@ -2,6 +2,7 @@
  * The app's state: the program, the run, the trace and where the timeline stands. Big immutable data
  * (the trace, the layout) is `$state.raw`; everything the graph view draws is derived from it.
  */
+import { onGraph, spreadPath, type SpreadView } from "../analysis/spread.ts";
 import { DEFAULT_EXAMPLE, findExample } from "../examples/index.ts";
 import { exampleSource } from "../examples/sources.ts";
 import { graphAt, type Graph, type StepState, stateAt, type View } from "../trace/graph.ts";
@@ -84,6 +85,11 @@ export class AppState {
   );
   readonly graph: Graph | null = $derived(this.trace ? graphAt(this.trace, this.step, this.view) : null);
   readonly currentLine = $derived(sourceLineAt(this.events, this.step));
+  /** Where non-finite values spread (computed once per trace), on the graph at this step and view. */
+  readonly spread = $derived(this.trace ? spreadPath(this.trace) : null);
+  readonly spreadView: SpreadView | null = $derived(
+    this.spread && this.graph ? onGraph(this.spread[this.view], this.graph) : null,
+  );
   /** The program line of the selected node. */
   readonly selectedLine: number | null = $derived(
     this.selected && this.graph ? (this.graph.nodes.find((n) => n.id === this.selected)?.line ?? null) : null,

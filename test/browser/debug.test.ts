@@ -74,6 +74,8 @@ describe("debugging views in Chromium", { timeout: 180_000 }, () => {
     const nodes = await page.locator("[data-testid=scene] .node[data-spread]").count();
     expect(await page.locator("[data-testid=scene] .node[data-spread] .spread-halo").count()).toBe(nodes);
 
+    // the legend (shown while nothing is selected) names the mark
+    expect((await page.textContent('[data-testid="legend"]')) ?? "").toContain("spread path of nan / inf");
     // "NaN origin" selects the origin and the inspector says why
     await page.click('[data-testid="jump-origin"]');
     await page.waitForSelector('[data-testid="inspector-origin"]');

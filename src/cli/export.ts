@@ -18,7 +18,8 @@ import Module, { register as registerHooks } from "node:module";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Tensor } from "../engine/tensor.ts";
-import { renderSvg, resolveStep, type StepSpec } from "../render/export.ts";
+import { renderSvg, resolveIteration, resolveStep, type StepSpec } from "../render/export.ts";
+import { sliceIteration } from "../render/scene.ts";
 import type { ThemeName } from "../render/theme.ts";
 import { parseTrace, TraceFormatError } from "../trace/io.ts";
 import type { Recorder } from "../trace/recorder.ts";
@@ -35,6 +36,8 @@ export const EXPORT_USAGE = `usage: gradlens export FILE.py|FILE.ts|TRACE.json -
   --step N | --forward | --backward | --final
                      the state to draw: after event N (negative: from the end), after the first
                      forward pass, after the first backward pass, or at the end (default)
+  --iteration K      one iteration of a training loop alone (a backward() call and the ops before
+                     it, from 0; negative: from the end); the step flags then count within it
   --view values|autograd   tensors and ops (default), or grad_fn nodes as backward walks them
   --theme light|dark|print --no-values --legend --width PX --title TEXT
   --scale N          PNG pixels per SVG px (default 2)
@@ -56,6 +59,8 @@ export interface ExportArgs {
   outDir: string | null;
   formats: Format[];
   step: StepSpec;
+  /** One iteration of the run alone, or null for the whole run. */
+  iteration: number | null;
   view: View;
   theme: ThemeName;
   showValues: boolean;
@@ -90,6 +95,7 @@ export function parseExportArgs(args: string[]): ExportArgs | string {
     outDir: null,
     formats: ["svg"],
     step: "final",
+    iteration: null,
     view: "values",
     theme: "light",
     showValues: true,
@@ -154,6 +160,15 @@ export function parseExportArgs(args: string[]): ExportArgs | string {
         if (!/^-?\d+$/.test(value!.trim()) || !Number.isSafeInteger(n))
           err = `--step needs an event index (an integer), got '${value}'`;
         else err = setStep(arg, n);
+        break;
+      }
+      case "--iteration": {
+        err = need();
+        if (err) break;
+        const n = Number(value);
+        if (!/^-?\d+$/.test(value!.trim()) || !Number.isSafeInteger(n))
+          err = `--iteration needs an iteration number (an integer), got '${value}'`;
+        else a.iteration = n;
         break;
       }
       case "--forward":
@@ -633,6 +648,7 @@ export async function renderFigure(trace: Trace, args: ExportArgs, title: string
     width: args.width,
     legend: args.legend,
     title,
+    iteration: args.iteration,
   });
 }
 
@@ -659,12 +675,21 @@ async function exportJob(
     reportError(io, name, "nothing to draw: no tensor was made or used");
     return "failed";
   }
+  let iteration: number | null = null;
+  try {
+    if (args.iteration !== null) iteration = resolveIteration(trace, args.iteration).index;
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    reportError(io, name, `--${e.message}`);
+    return "failed";
+  }
   const problem = stepProblem(trace, args.step);
   if (problem) {
     reportError(io, name, problem);
     return "failed";
   }
-  if (graphAt(trace, resolveStep(trace, args.step), args.view).nodes.length === 0) {
+  const shown = graphAt(trace, resolveStep(trace, args.step, iteration), args.view);
+  if ((iteration === null ? shown : sliceIteration(shown, iteration)).nodes.length === 0) {
     reportError(
       io,
       name,

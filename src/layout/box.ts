@@ -23,7 +23,20 @@ export const BOX = {
   /** `[-1.2346e+05, 2.0000e+00, …]` would not fit anyway; three short values and an ellipsis do. */
   vectorChars: 26,
   gradPrefix: "grad ",
+  /** nan / ±inf badges: a small bold pill. */
+  badgeSize: 9,
+  badgeHeight: 13,
+  /** A badge inside a pill sits this far from the pill's right end. */
+  badgeInset: 7,
 } as const;
+
+/** Width of a nan / inf / -inf badge. */
+export function badgeWidth(label: string): number {
+  return textWidth(label, BOX.badgeSize, "sans-bold") + 8;
+}
+
+/** What a pill that keeps badge room adds to its width: the widest badge (`-inf`) and a gap. */
+export const BADGE_ROOM = badgeWidth("-inf") + 2;
 
 export type LineRole = "title" | "shape" | "value" | "grad" | "count";
 
@@ -56,9 +69,10 @@ function line(role: LineRole, face: FontFace, text: string | null, chars = 0): B
   return { role, face, size, height, text, width };
 }
 
-/** Characters reserved for a value line of a tensor of this shape. */
+/** Characters reserved for a value line of a tensor of this shape (brackets nest per dimension: `[[1.]]`). */
 export function valueChars(shape: number[] | null): number {
-  return numelOf(shape) <= 1 ? BOX.scalarChars : BOX.vectorChars;
+  const ndim = shape ? shape.length : 0;
+  return numelOf(shape) <= 1 ? BOX.scalarChars + 2 * ndim : BOX.vectorChars + 2 * Math.max(0, ndim - 1);
 }
 
 /** The lines of a box, top to bottom. */
@@ -102,7 +116,11 @@ export function boxSize(spec: LayoutNodeSpec, showValues: boolean): Size {
   const textH = lines.reduce((a, l) => a + l.height, 0);
   if (spec.kind === "op" || spec.small) {
     // pills: round ends need room
-    return { w: round2(Math.max(BOX.minWidth, textW + 2 * BOX.padX + 6)), h: round2(textH + 2 * BOX.padY) };
+    const room = spec.badge ? BADGE_ROOM : 0;
+    return {
+      w: round2(Math.max(BOX.minWidth, textW + 2 * BOX.padX + 6 + room)),
+      h: round2(textH + 2 * BOX.padY),
+    };
   }
   return { w: round2(Math.max(BOX.minWidth, textW + 2 * BOX.padX)), h: round2(textH + 2 * BOX.padY) };
 }

@@ -13,6 +13,7 @@
  */
 import type { Graph, GraphEdge, GraphNode } from "../trace/graph.ts";
 import type { Trace } from "../trace/schema.ts";
+import { opTitle } from "./op-label.ts";
 import type { Direction, LayoutEdgeSpec, LayoutGraph, LayoutNodeSpec, ScopeSpec } from "./types.ts";
 
 export const MAX_NODES = 1500;
@@ -440,7 +441,17 @@ function cutIntoParts(work: WorkNode[], edges: WorkEdge[]): ScopeInfo[] {
 // ---- the prepared graph ----
 
 function titleOf(g: GraphNode): string {
+  if (g.kind === "op" && g.label !== null) return opTitle(g.label, g.attrs, g.dtype);
   return g.label ?? "";
+}
+
+/**
+ * A pill (op, Python number) that holds nan / ±inf at some step keeps room for the badge beside its
+ * text, so the badge never covers the text nor an edge (a pill's value never changes: its output
+ * record is fixed; grads reach tensors, not ops).
+ */
+function keepsBadgeRoom(w: WorkNode): boolean {
+  return (w.small || w.g.kind === "op") && (w.g.nonfinite !== null || w.g.gradNonfinite !== null);
 }
 
 function mayHaveGrad(g: GraphNode, view: Graph["view"]): boolean {
@@ -528,6 +539,7 @@ export function prepareGraph(graph: Graph, opts: PrepareOptions = {}): LayoutGra
       shape: null,
       dtype: null,
       mayHaveGrad: false,
+      badge: false,
     });
   };
   for (const w of work.nodes) {
@@ -551,6 +563,7 @@ export function prepareGraph(graph: Graph, opts: PrepareOptions = {}): LayoutGra
       shape: w.g.shape,
       dtype: w.g.dtype,
       mayHaveGrad: mayHaveGrad(w.g, graph.view) && !w.stub,
+      badge: keepsBadgeRoom(w),
     });
   }
 

@@ -40,6 +40,8 @@ export interface LayoutNodeSpec {
   dtype: DType | null;
   /** The box reserves a line for a grad (values: tensors grads reach; autograd: every node). */
   mayHaveGrad: boolean;
+  /** A pill that keeps room beside its text for a nan / ±inf badge (it shows one at some step). */
+  badge: boolean;
 }
 
 /** One edge ELK routes; `members` are the graph edges it draws (several when merged into a collapsed scope). */

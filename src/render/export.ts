@@ -5,9 +5,9 @@
 import { layoutGraph, type ElkLike } from "../layout/elk.ts";
 import { prepareGraph } from "../layout/prepare.ts";
 import type { Layout } from "../layout/types.ts";
-import { graphAt, graphFull, type View } from "../trace/graph.ts";
+import { graphAt, graphFull, type Iteration, iterations, type View } from "../trace/graph.ts";
 import type { Trace } from "../trace/schema.ts";
-import { buildScene } from "./scene.ts";
+import { buildScene, sliceIteration } from "./scene.ts";
 import { sceneToSvg } from "./svg.ts";
 import type { ThemeName } from "./theme.ts";
 
@@ -26,30 +26,57 @@ export interface RenderOptions {
   collapsed?: Iterable<string> | "auto";
   /** Graph node ids of non-finite origins from analysis (default: found by render). */
   origins?: readonly string[] | null;
+  /**
+   * One iteration of a training loop, counted from 0 (negative: from the end), laid out and drawn
+   * alone; steps then count within it ("forward": its forward part, "final": its end).
+   */
+  iteration?: number | null;
   elk?: ElkLike;
 }
 
-/** The event index a StepSpec names (-1 for an empty trace). */
-export function resolveStep(trace: Trace, step: StepSpec = "final"): number {
+/** Iteration `k` of the run (negative: from the end); a RangeError naming how many there are. */
+export function resolveIteration(trace: Trace, k: number): Iteration {
+  const all = iterations(trace);
+  if (!Number.isInteger(k)) throw new RangeError(`iteration must be an integer, got ${k}`);
+  const i = k < 0 ? all.length + k : k;
+  if (i < 0 || i >= all.length) {
+    const has = all.length === 1 ? "1 iteration (0)" : `${all.length} iterations (0 to ${all.length - 1})`;
+    throw new RangeError(`iteration ${k}: the run has ${all.length === 0 ? "no iterations" : has}`);
+  }
+  return all[i];
+}
+
+/**
+ * The event index a StepSpec names (-1 for an empty trace). Within an iteration, a number is still
+ * an event index (kept inside the iteration), and forward / backward / final are that iteration's.
+ */
+export function resolveStep(trace: Trace, step: StepSpec = "final", iteration: number | null = null): number {
   const last = trace.events.length - 1;
+  const it = iteration === null ? null : resolveIteration(trace, iteration);
+  const lo = it ? it.start : -1;
+  const hi = it ? it.end : last;
   if (typeof step === "number") {
     if (!Number.isInteger(step)) throw new RangeError(`step must be an integer, got ${step}`);
-    return Math.max(-1, Math.min(step < 0 ? last + 1 + step : step, last));
+    return Math.max(lo, Math.min(step < 0 ? last + 1 + step : step, hi));
   }
-  if (step === "final") return last;
-  const start = trace.events.findIndex((e) => e.kind === "backward-start");
-  if (step === "forward") return start < 0 ? last : start - 1;
-  const end = trace.events.findIndex((e) => e.kind === "backward-end");
-  return end < 0 ? last : end;
+  if (step === "final") return hi;
+  const events = trace.events.slice(0, hi + 1);
+  const start = events.findIndex((e, k) => k >= lo && e.kind === "backward-start");
+  if (step === "forward") return start < 0 ? hi : start - 1;
+  const end = events.findIndex((e, k) => k >= lo && e.kind === "backward-end");
+  return end < 0 ? hi : end;
 }
 
 /** Lays out the whole run in one view (once; steps only reveal). */
 export async function layoutTrace(
   trace: Trace,
-  opts: Pick<RenderOptions, "view" | "showValues" | "collapsed" | "elk"> = {},
+  opts: Pick<RenderOptions, "view" | "showValues" | "collapsed" | "elk" | "iteration"> = {},
 ): Promise<Layout> {
   const view = opts.view ?? "values";
-  const lg = prepareGraph(graphFull(trace, view), {
+  const full = graphFull(trace, view);
+  const it = opts.iteration ?? null;
+  const graph = it === null ? full : sliceIteration(full, resolveIteration(trace, it).index);
+  const lg = prepareGraph(graph, {
     trace,
     collapsed: opts.collapsed ?? "auto",
     showValues: opts.showValues ?? true,
@@ -62,8 +89,10 @@ export async function layoutTrace(
 /** The SVG of a trace at a step. */
 export async function renderSvg(trace: Trace, opts: RenderOptions = {}): Promise<string> {
   const view = opts.view ?? "values";
-  const layout = await layoutTrace(trace, opts);
-  const graph = graphAt(trace, resolveStep(trace, opts.step), view);
+  const it = opts.iteration ?? null;
+  const iteration = it === null ? null : resolveIteration(trace, it).index;
+  const layout = await layoutTrace(trace, { ...opts, iteration });
+  const graph = graphAt(trace, resolveStep(trace, opts.step, iteration), view);
   const scene = buildScene(
     graph,
     layout,
@@ -74,6 +103,7 @@ export async function renderSvg(trace: Trace, opts: RenderOptions = {}): Promise
       width: opts.width,
       legend: opts.legend,
       title: opts.title,
+      iteration,
     },
   );
   return sceneToSvg(scene);

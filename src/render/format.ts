@@ -49,6 +49,34 @@ export interface ValueSource {
   numel: number;
   dtype: DType;
   summary: Summary | null;
+  /** With the shape, brackets nest as PyTorch prints them (`[1.]` is not `1.`); without it, a flat list. */
+  shape?: readonly number[] | null;
+}
+
+/**
+ * The first `k` elements (in row-major order) nested as the shape says, each level that has more
+ * closed with `…`: `[[a, b], [c, …]]`, `[[a], [b], …]`; `k` = numel gives the whole tensor.
+ */
+function nestPrefix(shape: readonly number[], items: readonly string[], k: number): string {
+  const block = (level: number, offset: number): string => {
+    const n = shape[level];
+    if (level === shape.length - 1) {
+      const shown = Math.min(n, k - offset);
+      return `[${items.slice(offset, offset + shown).join(", ")}${shown < n ? ", …" : ""}]`;
+    }
+    let size = 1;
+    for (let d = level + 1; d < shape.length; d++) size *= shape[d];
+    const parts: string[] = [];
+    for (let i = 0; i < n; i++) {
+      if (offset + i * size >= k) {
+        parts.push("…");
+        break;
+      }
+      parts.push(block(level + 1, offset + i * size));
+    }
+    return `[${parts.join(", ")}]`;
+  };
+  return block(0, 0);
 }
 
 /**
@@ -64,7 +92,21 @@ export function valueText(src: ValueSource, size: number, maxWidth: number): str
     const flags = summary.nan ? " nan" : summary.pos_inf ? " inf" : summary.neg_inf ? " -inf" : "";
     return fitText(summary.min === null ? flags.trim() : `${lo} … ${hi}${flags}`, size, maxWidth, "mono");
   }
-  if (numel === 1) return fitText(formatValues(values.slice(0, 1), dtype)[0], size, maxWidth, "mono");
+  const shape = src.shape ?? null;
+  if (shape && shape.length >= 2 && numel > 1) {
+    const all = formatValues(values, dtype);
+    const most = all.length === numel ? numel : Math.min(all.length, 3);
+    for (let k = most; k >= 1; k = k === numel && k > 3 ? 3 : k - 1) {
+      const text = nestPrefix(shape, all, k);
+      if (textWidth(text, size, "mono") <= maxWidth) return text;
+    }
+    return fitText(nestPrefix(shape, all, 1), size, maxWidth, "mono");
+  }
+  if (numel === 1) {
+    const depth = shape ? shape.length : 0;
+    const v = formatValues(values.slice(0, 1), dtype)[0];
+    return fitText(`${"[".repeat(depth)}${v}${"]".repeat(depth)}`, size, maxWidth, "mono");
+  }
   const all = formatValues(values, dtype);
   for (let k = Math.min(all.length, 3); k >= 1; k--) {
     const more = numel > k ? ", …" : "";

@@ -2,6 +2,8 @@
 export * from "./types.ts";
 export {
   buildScene,
+  sliceIteration,
+  logScale,
   findOrigins,
   originReport,
   gradDomain,

@@ -3,7 +3,7 @@
  * here measures a DOM or reads a clock, so Node and the browser get the same scene from the same input.
  */
 import { pyExp } from "../engine/pyformat.ts";
-import { BOX, type BoxLine, boxLines, countText, numelOf } from "../layout/box.ts";
+import { BADGE_ROOM, BOX, type BoxLine, badgeWidth, boxLines, countText, numelOf } from "../layout/box.ts";
 import { MONO_STACK, SANS_STACK, fitText, textWidth } from "../layout/text.ts";
 import type { Layout, LayoutBox, LayoutNodeSpec, Point } from "../layout/types.ts";
 import type { Graph, GraphEdge, GraphNode, StepState } from "../trace/graph.ts";
@@ -32,6 +32,20 @@ export interface SceneOptions {
   /** Default true. */
   legend?: boolean;
   title?: string | null;
+  /**
+   * Draw one iteration of a training loop (trace/graph.ts's `iterations`: a backward() call and the
+   * ops before it, from 0): only its nodes are drawn. Lay out the same slice (sliceIteration) for a
+   * picture without the other iterations' room.
+   */
+  iteration?: number | null;
+}
+
+/** The nodes of iteration `k` and the edges among them (a value from an earlier iteration is a stub there). */
+export function sliceIteration(graph: Graph, k: number): Graph {
+  const nodes = graph.nodes.filter((n) => n.iteration === k);
+  const ids = new Set(nodes.map((n) => n.id));
+  const edges = graph.edges.filter((e) => ids.has(e.source) && ids.has(e.target));
+  return { ...graph, nodes, edges };
 }
 
 export interface SceneState {
@@ -274,15 +288,17 @@ function buildNode(
   if (!lines) LINES.set(spec, (lines = boxLines(spec, laidWithValues)));
   const contentH = lines.reduce((a, l) => a + l.height, 0);
   let y = box.y + (box.h - contentH) / 2;
-  const cx = box.x + box.w / 2;
-  const inner = box.w - 2 * BOX.padX;
+  const pill = sh.shape === "pill";
+  // a pill that keeps badge room draws its text left of it, whether or not the badge shows now
+  const room = pill && spec.badge ? BADGE_ROOM : 0;
+  const cx = box.x + (box.w - room) / 2;
+  const inner = box.w - room - 2 * BOX.padX;
   const texts: SceneText[] = [];
   for (const l of lines) {
     const baseline = y + l.height / 2 + l.size * 0.35;
     y += l.height;
     let s: string | null = null;
-    if (l.role === "title")
-      s = fitText(l.text ?? "", l.size, inner + (spec.small || kind === "op" ? 6 : 0), l.face);
+    if (l.role === "title") s = fitText(l.text ?? "", l.size, inner + (pill ? 6 : 0), l.face);
     else if (l.role === "shape") s = l.text;
     else if (l.role === "count") s = countText(inp.members);
     else if (!showValues || !g) s = null;
@@ -305,18 +321,29 @@ function buildNode(
   let badge: SceneNode["badge"] = null;
   if (nonfinite) {
     const label = BADGE_TEXT[nonfinite];
-    const bw = textWidth(label, 9, "sans-bold") + 8;
-    const bx = box.x + box.w - bw + 4;
-    const by = box.y - 7;
+    const bw = badgeWidth(label);
+    const bh = BOX.badgeHeight;
+    // inside a pill's room, right of its text; on a box, across its top-right corner, above the
+    // first line (boxes keep BOX.padY above their text); a pill laid out without room (a layout of
+    // another step), above its right end
+    const bx = room ? box.x + box.w - BOX.badgeInset - bw : box.x + box.w - bw + 4;
+    const by = room ? box.y + (box.h - bh) / 2 : pill ? box.y - bh + 2 : box.y - 7;
     badge = {
       shape: shape(
         "pill",
-        { x: bx, y: by, w: bw, h: 13 },
+        { x: bx, y: by, w: bw, h: bh },
         { fill: theme.nonfinite.badge, stroke: null, strokeWidth: 0 },
       ),
-      text: text(bx + bw / 2, by + 9.75, label, 9, theme.nonfinite.badgeText, { weight: 700, role: "badge" }),
+      text: text(bx + bw / 2, by + 9.75, label, BOX.badgeSize, theme.nonfinite.badgeText, {
+        weight: 700,
+        role: "badge",
+      }),
     };
   }
+  // the tag sits above the halo's left end, and ends left of the box's middle, where an input
+  // arrow arrives and a corner badge starts
+  const tagW = textWidth("origin", BOX.badgeSize, "sans-bold");
+  const tagX = Math.min(box.x - 4, box.x + box.w / 2 - 5 - tagW);
   const originMark = origin
     ? {
         shape: shape(
@@ -326,7 +353,7 @@ function buildNode(
           sh.shape === "rect" ? 8 : 0,
           "3 2",
         ),
-        text: text(box.x - 4, box.y - 7, "origin", 9, theme.nonfinite.stroke, {
+        text: text(tagX, box.y - 7, "origin", BOX.badgeSize, theme.nonfinite.stroke, {
           anchor: "start",
           weight: 700,
           role: "tag",
@@ -375,7 +402,13 @@ function valueOf(trace: Trace, rec: string | null, size: number, width: number):
   let text = cache.get(key);
   if (text === undefined) {
     text = valueText(
-      { values: previewValues(r), numel: numelOf(r.shape), dtype: r.dtype, summary: r.summary },
+      {
+        values: previewValues(r),
+        numel: numelOf(r.shape),
+        dtype: r.dtype,
+        summary: r.summary,
+        shape: r.shape,
+      },
       size,
       width,
     );
@@ -474,63 +507,95 @@ function buildLegend(
   const hasGrad = domain !== null && scene.edges.some((e) => e.gradMagnitude !== null);
   if (!items.length && !hasGrad) return null;
 
+  // rows as wide as the picture (`maxW`, its right padding included); an item wider than that
+  // gets a row of its own
   const pad = 12;
+  const gap = 18;
   const rowH = 20;
+  const right = maxW - pad;
   let x = pad;
   let y = top + pad;
   let width = 0;
-  for (const it of items) {
-    const w = 22 + 6 + textWidth(it.label, 11, "sans") + 18;
-    if (x > pad && x + w > maxW) {
+  /** Starts a new row unless the row is empty or `w` more px still fit. */
+  const fit = (w: number) => {
+    if (x > pad && x + w > right) {
       x = pad;
       y += rowH;
     }
+  };
+  for (const it of items) {
+    const w = 22 + 6 + textWidth(it.label, 11, "sans");
+    fit(w);
     it.draw(x, y);
     texts.push(text(x + 28, y + 11, it.label, 11, theme.text, { anchor: "start", role: "legend" }));
-    x += w;
-    width = Math.max(width, x);
+    width = Math.max(width, x + w);
+    x += w + gap;
   }
   if (hasGrad) {
     const label = "|grad| (log scale)";
-    const w = textWidth(label, 11, "sans") + 8 + rampW + 90;
-    if (x > pad && x + w > maxW) {
+    const [lo, hi] = domain!;
+    const labelW = textWidth(label, 11, "sans");
+    const loW = textWidth(pyExp(lo, 1), 10, "mono");
+    const hiW = textWidth(pyExp(hi, 1), 10, "mono");
+    // the ramp shrinks (to 40 px) before the label leaves its row
+    const ends = loW + 4 + 4 + hiW;
+    const rampIn = (room: number) => Math.min(rampW, Math.max(40, room - ends));
+    let ramp = rampIn(right - x - labelW - 8);
+    if (x > pad && x + labelW + 8 + ends + ramp > right) {
       x = pad;
       y += rowH;
+      ramp = rampIn(right - x - labelW - 8);
     }
     texts.push(text(x, y + 11, label, 11, theme.text, { anchor: "start", role: "legend" }));
-    x += textWidth(label, 11, "sans") + 8;
-    const [lo, hi] = domain!;
+    x += labelW + 8;
+    if (x + ends + ramp > right) {
+      // still too narrow: the scale goes under its label
+      width = Math.max(width, x - 8);
+      x = pad;
+      y += rowH;
+      ramp = rampIn(right - x);
+    }
     texts.push(
       text(x, y + 11, pyExp(lo, 1), 10, theme.muted, { anchor: "start", font: "mono", role: "legend" }),
     );
-    x += textWidth(pyExp(lo, 1), 10, "mono") + 4;
+    x += loW + 4;
     const steps = 24;
     for (let i = 0; i < steps; i++) {
       const fill = theme.ramp((i + 0.5) / steps);
       shapes.push(
         shape(
           "rect",
-          { x: x + (i * rampW) / steps, y: y + 3, w: rampW / steps + 0.5, h: 8 },
+          { x: x + (i * ramp) / steps, y: y + 3, w: ramp / steps + 0.5, h: 8 },
           { fill, stroke: null, strokeWidth: 0 },
         ),
       );
     }
-    x += rampW + 4;
+    x += ramp + 4;
     texts.push(
       text(x, y + 11, pyExp(hi, 1), 10, theme.muted, { anchor: "start", font: "mono", role: "legend" }),
     );
-    x += textWidth(pyExp(hi, 1), 10, "mono");
-    width = Math.max(width, x + pad);
+    x += hiW;
+    width = Math.max(width, x);
   }
   return { x: 0, y: top, w: r2(width + pad), h: r2(y + rowH + pad - top), shapes, texts };
 }
+
+/** The legend wraps to the picture's width, but not narrower than this (a one-node graph). */
+const LEGEND_MIN_WIDTH = 200;
 
 // ---- the scene ----
 
 const EDGE_GEO = new WeakMap<Layout, Map<string, { d: string; arrow: Point[] }>>();
 
-export function buildScene(graph: Graph, layout: Layout, state: SceneState, opts: SceneOptions = {}): Scene {
+export function buildScene(
+  fullGraph: Graph,
+  layout: Layout,
+  state: SceneState,
+  opts: SceneOptions = {},
+): Scene {
   const { trace } = state;
+  const iteration = opts.iteration ?? null;
+  const graph = iteration === null ? fullGraph : sliceIteration(fullGraph, iteration);
   const theme = themeOf(opts.theme);
   const lg = layout.graph;
   const laidWithValues = lg.showValues;
@@ -704,12 +769,32 @@ export function buildScene(graph: Graph, layout: Layout, state: SceneState, opts
     });
   }
 
+  // nothing visible: a small picture that says so, rather than an empty or 0×0 one
+  let areaW = layout.width;
+  let areaH = layout.height;
+  const message: SceneText[] = [];
+  if (nodes.length === 0 && scopes.length === 0) {
+    const why =
+      layout.nodes.length > 0
+        ? "nothing yet at this step"
+        : graph.view === "autograd"
+          ? "no op on a tensor that requires grad"
+          : "no tensor was made";
+    const head = "nothing to draw in this view";
+    areaW = r2(Math.max(areaW, textWidth(head, 12, "sans") + 48, textWidth(why, 10, "sans") + 48));
+    areaH = r2(Math.max(areaH, 64));
+    message.push(
+      text(areaW / 2, areaH / 2 - 2, head, 12, theme.text, { role: "message" }),
+      text(areaW / 2, areaH / 2 + 13, why, 10, theme.muted, { role: "message" }),
+    );
+  }
+
   const wantLegend = opts.legend ?? true;
   const legend = wantLegend
-    ? buildLegend({ nodes, edges }, theme, domain, r2(layout.height), Math.max(layout.width, 360))
+    ? buildLegend({ nodes, edges }, theme, domain, areaH, Math.max(areaW, LEGEND_MIN_WIDTH))
     : null;
-  const width = r2(Math.max(layout.width, legend ? legend.w : 0));
-  const height = r2(layout.height + (legend ? legend.h : 0));
+  const width = r2(Math.max(areaW, legend ? legend.w : 0));
+  const height = r2(areaH + (legend ? legend.h : 0));
   const displayWidth = opts.width ? r2(opts.width) : width;
   const displayHeight = opts.width ? r2((height * opts.width) / (width || 1)) : height;
 
@@ -721,7 +806,9 @@ export function buildScene(graph: Graph, layout: Layout, state: SceneState, opts
   const nfNodes = nodes.filter((n) => n.nonfinite).length;
   const title = opts.title ?? trace.meta.title ?? "gradlens computation graph";
   const desc =
-    `Computation graph, ${viewText}, after step ${graph.step + 1} of ${total}: ` +
+    `Computation graph, ${viewText}, ` +
+    (iteration === null ? "" : `iteration ${iteration}, `) +
+    `after step ${graph.step + 1} of ${total}: ` +
     `${nodes.length} nodes, ${edges.length} edges` +
     (nfNodes ? `; ${nfNodes} nodes hold nan or infinite values` : "") +
     ". Made by gradlens.";
@@ -741,6 +828,7 @@ export function buildScene(graph: Graph, layout: Layout, state: SceneState, opts
     edges,
     nodes,
     legend,
+    message,
     gradDomain: domain,
   };
 }

@@ -137,6 +137,11 @@ export function sceneToSvg(scene: Scene, opts: SvgOptions = {}): string {
   }
   out.push(`</g>`);
 
+  if (scene.message.length) {
+    let s = `<g data-layer="message">`;
+    for (const t of scene.message) s += textEl(t, scene);
+    out.push(s + `</g>`);
+  }
   if (scene.legend) {
     let s = `<g data-layer="legend">`;
     for (const sh of scene.legend.shapes) s += shapeEl(sh);

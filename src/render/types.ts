@@ -142,6 +142,8 @@ export interface Scene {
   edges: SceneEdge[];
   nodes: SceneNode[];
   legend: SceneLegend | null;
+  /** Centered lines saying why nothing is drawn (no node visible in this view at this step); else empty. */
+  message: SceneText[];
   /** Magnitude scale of the edge colours (log10 domain), null when no grad has flowed. */
   gradDomain: [number, number] | null;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import cases from "../fixtures/render_format.json";
+import nested from "../fixtures/render_nested.json";
 import { formatValues, valueText } from "../../src/render/format.ts";
 import { textWidth } from "../../src/layout/text.ts";
 
@@ -45,5 +46,36 @@ describe("short value formatting", () => {
     expect(valueText({ values: null, numel: 5000, dtype: "float32", summary }, 10, 1000)).toBe(
       "-1. … 2. nan",
     );
+  });
+
+  it("nests brackets as PyTorch prints a tensor of that shape (fixture from torch 1.13)", () => {
+    for (const c of nested) {
+      const values = c.values.map(decode);
+      const src = { values, numel: values.length, dtype: "float32" as const, summary: null, shape: c.shape };
+      expect(valueText(src, 10, 10_000), JSON.stringify(c.shape)).toBe(c.text);
+    }
+  });
+
+  it("tells a shape-(1,) tensor from a 0-dim one, as PyTorch does: [1.] and 1.", () => {
+    const one = { values: [1], numel: 1, dtype: "float32" as const, summary: null };
+    expect(valueText({ ...one, shape: [] }, 10, 100)).toBe("1.");
+    expect(valueText({ ...one, shape: [1] }, 10, 100)).toBe("[1.]");
+    expect(valueText({ ...one, shape: [1, 1] }, 10, 100)).toBe("[[1.]]");
+  });
+
+  it("keeps the leading elements of a nested tensor that does not fit, closing each level with …", () => {
+    const src = {
+      values: [0.7576, 0.2793, 0.4031, 0.7347],
+      numel: 4,
+      dtype: "float32" as const,
+      summary: null,
+      shape: [2, 2],
+    };
+    // just the width of the text expected: the next longer form does not fit
+    const fits = (text: string) => valueText(src, 10, textWidth(text, 10, "mono"));
+    for (const text of ["[[0.7576, 0.2793], [0.4031, …]]", "[[0.7576, 0.2793], …]", "[[0.7576, …], …]"])
+      expect(fits(text)).toBe(text);
+    const column = { ...src, values: [1, 2, 3, 4, 5, 6], numel: 40, shape: [40, 1] };
+    expect(valueText(column, 10, 1000)).toBe("[[1.], [2.], [3.], …]");
   });
 });

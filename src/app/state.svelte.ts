@@ -43,6 +43,21 @@ loss.backward();
 print(loss, x.grad, w.grad);
 `;
 
+/** A what-if replay on screen: what was changed, and the records whose values differ from the original run. */
+export interface WhatIfShown {
+  label: string;
+  /** Record ids (the same in both traces: the replay is aligned) whose values changed. */
+  changed: ReadonlySet<string>;
+}
+
+function changedNodeIds(graph: Graph, changed: ReadonlySet<string>): ReadonlySet<string> {
+  return new Set(
+    graph.nodes
+      .filter((n) => (n.tensor && changed.has(n.tensor)) || (n.grad && changed.has(n.grad)))
+      .map((n) => n.id),
+  );
+}
+
 export class AppState {
   readonly store: KeyValueStore;
   readonly player: Player;
@@ -66,6 +81,9 @@ export class AppState {
   notice = $state.raw<Notice | null>(null);
 
   trace = $state.raw<Trace | null>(null);
+  /** While a what-if replay is shown: the run it was replayed from, and what changed. */
+  original = $state.raw<Trace | null>(null);
+  whatIf = $state.raw<WhatIfShown | null>(null);
   view = $state<View>("values");
   step = $state(-1);
   /** How the step last changed: playback and single steps animate, jumps do not. */
@@ -89,6 +107,10 @@ export class AppState {
   readonly spread = $derived(this.trace ? spreadPath(this.trace) : null);
   readonly spreadView: SpreadView | null = $derived(
     this.spread && this.graph ? onGraph(this.spread[this.view], this.graph) : null,
+  );
+  /** Graph nodes whose value or grad differs in the shown what-if replay. */
+  readonly changedNodes: ReadonlySet<string> | null = $derived(
+    this.whatIf && this.graph ? changedNodeIds(this.graph, this.whatIf.changed) : null,
   );
   /** The program line of the selected node. */
   readonly selectedLine: number | null = $derived(
@@ -254,6 +276,8 @@ export class AppState {
   // ---- traces ----
 
   showTrace(trace: Trace, file: string | null, step?: StepSpec): void {
+    this.original = null;
+    this.whatIf = null;
     this.trace = trace;
     this.traceFile = file;
     this.collapse = AUTO;
@@ -261,6 +285,25 @@ export class AppState {
     this.prevStep = -1;
     this.stepHow = "jump";
     this.step = resolveStep(step, trace.events);
+  }
+
+  /** Shows a what-if replay of the current run in its place, at the same step and selection. */
+  showWhatIf(replayed: Trace, shown: WhatIfShown): void {
+    if (!this.trace) return;
+    this.player.pause();
+    if (!this.original) this.original = this.trace;
+    this.whatIf = shown;
+    this.trace = replayed;
+    this.step = clampStep(this.step, replayed.events);
+  }
+
+  /** Leaves the what-if and shows the run it was replayed from again. */
+  backToOriginal(): void {
+    if (!this.original) return;
+    this.trace = this.original;
+    this.original = null;
+    this.whatIf = null;
+    this.step = clampStep(this.step, this.trace.events);
   }
 
   /**

@@ -1,0 +1,102 @@
+/**
+ * Issue 5's what-if in Chromium: on the MLP, the clamp's upper bound 1 - 1e-8 (1.0 in float32) is
+ * changed to 0.9999999 (1 - 1e-7, which float32 can hold); PyTorch then gives a finite loss and zero
+ * grads (test/analysis/replay.test.ts checks the numbers), so the NaN marks leave the leaves.
+ * Screenshots go to test-results/browser/.
+ */
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness } from "./harness.ts";
+
+let h: Harness;
+let page: Page;
+const LOAD = 90_000;
+const LEAVES = "[data-testid=scene] .node[data-kind=leaf]:not([data-stub])";
+
+async function waitForGraph(p: Page): Promise<void> {
+  await p.waitForSelector('[data-testid="scene"] .node[data-kind]', { timeout: LOAD });
+  await p.waitForFunction(() => !document.querySelector('[data-testid="run-status"]'), undefined, {
+    timeout: LOAD,
+  });
+}
+
+function leafMarks(p: Page): Promise<{ name: string | null; nonfinite: string | null }[]> {
+  return p.$$eval(LEAVES, (els) =>
+    els.map((e) => ({ name: e.getAttribute("aria-label"), nonfinite: e.getAttribute("data-nonfinite") })),
+  );
+}
+
+beforeAll(async () => {
+  h = await startHarness();
+  page = await h.newPage();
+}, 180_000);
+
+afterAll(async () => {
+  await h?.close();
+});
+
+describe("what-if in Chromium", { timeout: 180_000 }, () => {
+  it("MLP: the clamp's upper bound 1 - 1e-7 clears the NaN grads; back restores them", async () => {
+    await page.goto(`${h.url}#example=mlp-nan&step=end`);
+    await waitForGraph(page);
+    const before = await leafMarks(page);
+    expect(before.map((l) => l.name).sort()).toEqual(["W1", "W2", "b1", "b2"]);
+    for (const l of before) expect(l.nonfinite).not.toBeNull();
+
+    await page.click('[data-testid="fit"]');
+    await page.waitForTimeout(600);
+    const clamp = page.locator('[data-testid=scene] .node[aria-label^="clamp"]:not([data-stub])').first();
+    await clamp.click();
+    const edit = page.locator('[data-testid="whatif-edit"]', { hasText: "clamp max" });
+    await edit.waitFor();
+    const input = edit.locator('[data-testid="whatif-input"]');
+    expect(Number(await input.inputValue())).toBe(1 - 1e-8);
+    await input.fill("0.9999999");
+    await edit.locator('[data-testid="whatif-run"]').click();
+
+    const banner = page.locator('[data-testid="whatif-banner"]');
+    await banner.waitFor();
+    const text = (await banner.textContent()) ?? "";
+    expect(text).toContain("what-if:");
+    expect(text).toContain("clamp max");
+    const n = Number(/(\d+)\s+values?\s+changed/.exec(text)?.[1]);
+    expect(n).toBeGreaterThan(5);
+
+    await page.waitForFunction(
+      (sel) => {
+        // the replayed trace is laid out anew: wait for its leaves, then look at their marks
+        const els = [...document.querySelectorAll(sel)];
+        return els.length === 4 && els.every((e) => !e.hasAttribute("data-nonfinite"));
+      },
+      LEAVES,
+      { timeout: LOAD },
+    );
+    const after = await leafMarks(page);
+    expect(after.map((l) => l.name).sort()).toEqual(["W1", "W2", "b1", "b2"]);
+    for (const l of after) expect(l.nonfinite).toBeNull();
+    // the leaves' grads changed (nan → 0), so they are marked, with a visible ring
+    expect(await page.locator(`${LEAVES}[data-changed="1"]`).count()).toBe(4);
+    expect(await page.locator(`${LEAVES}[data-changed="1"] .changed-ring`).count()).toBe(4);
+    await h.shot(page, "whatif-01-mlp-clamp");
+
+    // the loss is PyTorch's -15.942385 (0.9999999 clamps the sigmoid's 1.0 output)
+    await page.click('[data-testid="fit"]');
+    await page.waitForTimeout(600);
+    await page.click('[data-testid=scene] .node[aria-label="loss"]:not([data-stub])');
+    await page.waitForSelector('[data-testid="inspector-value"]');
+    expect((await page.textContent('[data-testid="inspector-value"]')) ?? "").toContain("-15.9424");
+    await h.shot(page, "whatif-02-loss");
+
+    await page.click('[data-testid="whatif-back"]');
+    await page.waitForFunction(
+      (sel) => {
+        const els = [...document.querySelectorAll(sel)];
+        return els.length === 4 && els.every((e) => e.hasAttribute("data-nonfinite"));
+      },
+      LEAVES,
+      { timeout: LOAD },
+    );
+    expect(await page.locator('[data-testid="whatif-banner"]').count()).toBe(0);
+    expect(await page.locator("[data-testid=scene] .node[data-changed]").count()).toBe(0);
+  });
+});

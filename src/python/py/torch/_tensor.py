@@ -959,33 +959,23 @@ class Tensor:
     def pow_(self, exponent):
         raise unsupported("Tensor.pow_")
 
-    def relu_(self):
-        call(E.inplaceUnary, self._t, "relu")
-        return self
+    def _inplace_unary(name):
+        # relu_, sigmoid_, ...: one engine call each, the op named by the method
+        def method(self):
+            call(E.inplaceUnary, self._t, name)
+            return self
 
-    def sigmoid_(self):
-        call(E.inplaceUnary, self._t, "sigmoid")
-        return self
+        method.__name__ = name + "_"
+        return method
 
-    def tanh_(self):
-        call(E.inplaceUnary, self._t, "tanh")
-        return self
-
-    def exp_(self):
-        call(E.inplaceUnary, self._t, "exp")
-        return self
-
-    def neg_(self):
-        call(E.inplaceUnary, self._t, "neg")
-        return self
-
-    def abs_(self):
-        call(E.inplaceUnary, self._t, "abs")
-        return self
-
-    def sqrt_(self):
-        call(E.inplaceUnary, self._t, "sqrt")
-        return self
+    relu_ = _inplace_unary("relu")
+    sigmoid_ = _inplace_unary("sigmoid")
+    tanh_ = _inplace_unary("tanh")
+    exp_ = _inplace_unary("exp")
+    neg_ = _inplace_unary("neg")
+    abs_ = _inplace_unary("abs")
+    sqrt_ = _inplace_unary("sqrt")
+    del _inplace_unary
 
     # ---- in place ----
     def add_(self, other, *, alpha=1):

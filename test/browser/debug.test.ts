@@ -24,6 +24,60 @@ async function stepCount(p: Page): Promise<{ step: number; total: number }> {
   return { step: Number(m?.[1]), total: Number(m?.[2]) };
 }
 
+/** Waits until the graph's pan/zoom transform has stopped moving (transitions last 300-350 ms). */
+async function settle(p: Page): Promise<void> {
+  let last = "";
+  for (let i = 0; i < 40; i++) {
+    await p.waitForTimeout(150);
+    const t = (await p.getAttribute('[data-testid="graph-content"]', "transform")) ?? "";
+    if (t === last) return;
+    last = t;
+  }
+}
+
+/** The element's box lies wholly inside the graph view's visible area. */
+function boxInView(p: Page, selector: string): Promise<boolean> {
+  return p.evaluate((sel) => {
+    const el = document.querySelector(sel);
+    const svg = document.querySelector('[data-testid="graph-svg"]');
+    if (!el || !svg) return false;
+    const b = el.getBoundingClientRect();
+    const v = svg.getBoundingClientRect();
+    return b.width > 0 && b.left >= v.left && b.right <= v.right && b.top >= v.top && b.bottom <= v.bottom;
+  }, selector);
+}
+
+async function replaceProgram(p: Page, source: string): Promise<number> {
+  const before = Number(await p.getAttribute(".app", "data-runs"));
+  await p.click(".cm-content");
+  await p.keyboard.press("ControlOrMeta+a");
+  await p.keyboard.press("Delete");
+  await p.keyboard.insertText(source);
+  return before;
+}
+
+/**
+ * sqrt(w) in a loop whose update drives w below zero: PyTorch 1.13 prints the losses 20.0551, 11.9655,
+ * 9.8466, 8.9178, 17.7820 and then nan from iteration 5 on, where sqrt(-0.0244) is the origin.
+ */
+const SQRT_LOOP = `import torch
+
+xs = torch.tensor([0.0, 1.0, 2.0, 3.0])
+ys = torch.tensor([1.0, 3.0, 5.0, 7.0])
+w = torch.tensor(3.0, requires_grad=True)
+b = torch.tensor(0.0, requires_grad=True)
+
+for step in range(8):
+    pred = torch.sqrt(w) * xs + b
+    loss = ((pred - ys) ** 2).mean() + w * 6.0
+    loss.backward()
+    with torch.no_grad():
+        w -= 0.5 * w.grad
+        b -= 0.1 * b.grad
+    w.grad.zero_()
+    b.grad.zero_()
+`;
+
 /**
  * Gradient descent on y = 2x + 1 with a learning rate far too big: each step overshoots by a factor
  * of about 2.5, so the grads pass 1e3 (the default explode threshold) within a few iterations.
@@ -144,19 +198,30 @@ describe("debugging views in Chromium", { timeout: 180_000 }, () => {
         String(k),
       bad,
     );
-    // it is the iteration's first step: one step back is the iteration before
-    const { step, total } = await stepCount(page);
-    expect(step).toBeLessThan(total);
+    // the jump lands on the iteration's backward(), with its loss selected and in view
+    expect(await page.textContent('[data-testid="step-text"]')).toContain("loss.backward()");
+    await expect
+      .poll(() => page.locator("[data-testid=scene] .node.selected").getAttribute("aria-label"))
+      .toBe("loss");
+    await settle(page);
+    expect(await boxInView(page, "[data-testid=scene] .node.selected")).toBe(true);
+    // one step back is still this iteration's forward pass; the loss appeared two steps before
+    const { step } = await stepCount(page);
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.keyboard.press("ArrowLeft");
     await page.waitForFunction(
-      (k) =>
-        (document.querySelector('[data-testid="iteration-select"]') as HTMLSelectElement)?.value ===
-        String(k),
-      bad - 1,
+      (s) => document.querySelector('[data-testid="graph"]')?.getAttribute("data-step") === String(s - 2),
+      step,
     );
-    expect((await stepCount(page)).step).toBe(step - 1);
+    expect(await page.$eval('[data-testid="iteration-select"]', (e) => (e as HTMLSelectElement).value)).toBe(
+      String(bad),
+    );
     await page.click('[data-testid="jump-bad"]');
+    await page.waitForFunction(
+      (s) => document.querySelector('[data-testid="graph"]')?.getAttribute("data-step") === String(s - 1),
+      step,
+    );
+    await settle(page);
     await h.shot(page, "debug-03-diverging");
 
     // a higher threshold moves the first bad iteration later (or clears it)
@@ -166,5 +231,44 @@ describe("debugging views in Chromium", { timeout: 180_000 }, () => {
     const after = (await page.textContent('[data-testid="training"]')) ?? "";
     expect(after).not.toContain(`iteration ${bad} (exploding)`);
     await h.shot(page, "debug-04-threshold");
+  });
+
+  it("nan in a loop: the jump, even before the layout is ready, shows the origin", async () => {
+    await page.goto(`${h.url}#example=square`);
+    await waitForGraph(page);
+    const before = await replaceProgram(page, SQRT_LOOP);
+    await page.click('[data-testid="run"]');
+    // no waiting for the graph: the jump is taken as soon as the training panel offers it
+    await page.waitForSelector('[data-testid="jump-bad"]', { timeout: LOAD });
+    expect(await page.textContent('[data-testid="jump-bad"]')).toContain("iteration 5 (nan/inf)");
+    await page.click('[data-testid="jump-bad"]');
+    await page.waitForFunction(
+      (n) => Number(document.querySelector(".app")?.getAttribute("data-runs")) > n,
+      before,
+      { timeout: LOAD },
+    );
+    await waitForGraph(page);
+    await page.waitForSelector("[data-testid=scene] .node.selected[data-origin]", { timeout: LOAD });
+    expect(await page.getAttribute("[data-testid=scene] .node.selected", "aria-label")).toBe("sqrt");
+    expect(await page.textContent('[data-testid="step-text"]')).toContain("sqrt(w)");
+    await settle(page);
+    expect(await boxInView(page, "[data-testid=scene] .node.selected")).toBe(true);
+    expect(await page.textContent('[data-testid="inspector-origin"]')).toMatch(/sqrt\(-0\.0244\d*\) = nan/);
+    await h.shot(page, "debug-05-nan-loop-jump");
+
+    // from the end of the run, with the layout long ready, the same jump pans back to the origin
+    await page.click('[data-testid="fit"]');
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press("End");
+    await page.click('[data-testid="graph-svg"]', { position: { x: 5, y: 5 } });
+    for (let i = 0; i < 3; i++) await page.click('button[aria-label="Zoom in"]');
+    await settle(page);
+    // the origin (no longer selected) is out of view before the jump
+    expect(await page.locator("[data-testid=scene] .node.selected").count()).toBe(0);
+    expect(await boxInView(page, "[data-testid=scene] .node[data-origin]")).toBe(false);
+    await page.click('[data-testid="jump-bad"]');
+    await page.waitForSelector("[data-testid=scene] .node.selected[data-origin]");
+    await settle(page);
+    expect(await boxInView(page, "[data-testid=scene] .node.selected")).toBe(true);
   });
 });

@@ -77,7 +77,7 @@ export const marksField = StateField.define<{ marks: Marks; deco: DecorationSet 
 export const languageCompartment = new Compartment();
 
 export function languageExtension(lang: Language): Extension {
-  return lang === "python" ? python() : javascript({ typescript: false });
+  return lang === "python" ? python() : javascript({ typescript: true });
 }
 
 export const editorTheme = EditorView.theme({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { prepareSource, programLine, runJavaScript } from "../../src/app/run/javascript.ts";
+import { prepareSource, programLine, runJavaScript, stripTypes } from "../../src/app/run/javascript.ts";
 
 describe("JavaScript mode", () => {
   it("runs a program against the engine API, with PyTorch's printed values", () => {
@@ -61,6 +61,57 @@ const c = a.add(b);`);
   it("a syntax error is reported, not thrown", () => {
     const r = runJavaScript("const = 1;");
     expect(r.error?.type).toBe("SyntaxError");
+  });
+
+  it("runs a TypeScript program: annotations, interfaces, casts and generics are stripped", () => {
+    const r = runJavaScript(`import { tensor, type Tensor } from "gradlens";
+interface Layer {
+  w: Tensor;
+  b: Tensor;
+}
+type Pair<T> = [T, T];
+const x: Tensor = tensor([1.5, 2.5], { requiresGrad: true });
+function affine<T extends Tensor>(l: Layer, v: T): Tensor {
+  return l.w.mul(v).add(l.b);
+}
+const layer: Layer = { w: tensor([2.0, -1.0], { dtype: "float32" }), b: tensor(0.5) };
+const y = affine<Tensor>(layer, x).sum() as Tensor;
+const pair: Pair<number> = [1, 2];
+y.backward();
+print(y, x.grad!, pair.length);
+const bad = (x as Tensor).add(tensor([1, 2, 3]));`);
+    // PyTorch: y = 2*1.5 - 2.5 + 2*0.5 = 1.5, x.grad = w
+    expect(r.stdout).toBe("tensor(1.5000, grad_fn=<SumBackward0>) tensor([ 2., -1.]) 2\n");
+    const labels = Object.values(r.trace.tensors).map((t) => t.label);
+    expect(labels).toContain("x");
+    expect(labels).toContain("y");
+    const ops = r.trace.events.filter((e) => e.kind === "op");
+    expect(ops.find((e) => e.kind === "op" && e.op === "mul")?.source?.line).toBe(9);
+    expect(ops.find((e) => e.kind === "op" && e.op === "sum")?.source?.line).toBe(12);
+    // the error points at the user's line 16, not at a line of the stripped text
+    expect(r.error).toMatchObject({ type: "RuntimeError", line: 16 });
+  });
+
+  it("a syntax error in a TypeScript program reports the user's line", () => {
+    const r = runJavaScript(`const a: number = 1;
+interface P {
+  q: number;
+}
+const b: number = (a +;
+print(b);`);
+    expect(r.error).toMatchObject({ type: "SyntaxError", message: "Unexpected token", line: 5 });
+    expect(r.stderr).toBe("line 5: SyntaxError: Unexpected token\n");
+  });
+
+  it("stripping types keeps every line where it was", () => {
+    const src = `interface A {\n  a: number;\n}\nconst x: A = { a: 1 } as A;\nlet y = <number>(x.a);`;
+    const out = stripTypes(src.replace("<number>(x.a)", "x.a as number"));
+    expect(out.split("\n")).toHaveLength(5);
+    expect(out.split("\n")[3].replace(/\s+/g, " ")).toBe("const x = { a: 1 } ;");
+    // plain JavaScript that TypeScript reads otherwise (`(b) :` as a return type) runs as written
+    const plain = "const f = (a, b, c) => (a ? (b) : c => c);\nprint(f(0, 1, 2)(3));";
+    expect(stripTypes(plain)).toBe(plain);
+    expect(runJavaScript(plain).stdout).toBe("3\n");
   });
 
   it("drops gradlens imports and keeps line numbers", () => {

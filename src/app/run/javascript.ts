@@ -1,11 +1,14 @@
 /**
  * JavaScript mode: a program written against the engine's TS API (`tensor`, `sigmoid`, `noGrad`, ...),
- * run with every engine export in scope and a recorder attached. Plain JS, no bundler: `import ... from
- * "gradlens"` lines are accepted and dropped (the names are already there).
+ * run with every engine export in scope and a recorder attached. No bundler: `import ... from
+ * "gradlens"` lines are accepted and dropped (the names are already there), and TypeScript's types
+ * (annotations, interfaces, `as` casts, generics) are stripped by sucrase, which keeps every line
+ * where it was, so stack lines and error lines still point at the user's text.
  *
  * The source line of each op is read from the call stack (the program is compiled with a sourceURL),
  * and `const name = <expr>` names the tensor that line produced last, as the Python shim does.
  */
+import { transform } from "sucrase";
 import * as engine from "../../engine/index.ts";
 import { addListener, type EngineEvent } from "../../engine/events.ts";
 import type { Tensor } from "../../engine/tensor.ts";
@@ -39,6 +42,48 @@ export function prepareSource(source: string): string {
     .split("\n")
     .map((l) => (IMPORT_LINE.test(l) ? "" : l))
     .join("\n");
+}
+
+/** A parse error of the program, with the line it is on. */
+export class ProgramSyntaxError extends SyntaxError {
+  constructor(
+    message: string,
+    readonly line: number | null,
+  ) {
+    super(message);
+    this.name = "SyntaxError";
+  }
+}
+
+function compiles(body: string): boolean {
+  try {
+    new Function(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The program as plain JavaScript: TypeScript's types removed, line for line. Modern syntax is left
+ * as it is (the worker's engine runs it). A program sucrase cannot parse but V8 can (plain JS that
+ * that TypeScript reads otherwise, such as `a ? (b) : c => d`) runs as written.
+ */
+export function stripTypes(source: string): string {
+  try {
+    return transform(source, {
+      transforms: ["typescript"],
+      disableESTransforms: true,
+      // the gradlens import lines are blanked by prepareSource; others must stay to fail loudly
+      keepUnusedImports: true,
+    }).code;
+  } catch (e) {
+    if (compiles(prepareSource(source))) return source;
+    const loc = (e as { loc?: { line: number } }).loc;
+    // sucrase ends its message with "(line:column)"; the line is reported on its own
+    const message = (e instanceof Error ? e.message : String(e)).replace(/\s*\(\d+:\d+\)$/, "");
+    throw new ProgramSyntaxError(message, loc?.line ?? null);
+  }
 }
 
 const STACK_LINE = new RegExp(`${PROGRAM_URL.replace(/\./g, "\\.")}:(\\d+):\\d+`);
@@ -80,7 +125,8 @@ function display(v: unknown): string {
 }
 
 export function runJavaScript(source: string, opts: JsRunOptions = {}): JsRunResult {
-  const lines = source.split("\n");
+  // the declarations are read from the stripped text: `const x: Tensor = ...` names x
+  let lines = source.split("\n");
   let stdout = "";
   let stderr = "";
   const out = (text: string) => {
@@ -134,15 +180,14 @@ export function runJavaScript(source: string, opts: JsRunOptions = {}): JsRunRes
   const savedLimit = limits.stackTraceLimit;
   limits.stackTraceLimit = 200;
   try {
-    const fn = new Function(
-      ...params,
-      `"use strict";\n${prepareSource(source)}\n//# sourceURL=${PROGRAM_URL}`,
-    );
+    const program = prepareSource(stripTypes(source));
+    lines = program.split("\n");
+    const fn = new Function(...params, `"use strict";\n${program}\n//# sourceURL=${PROGRAM_URL}`);
     fn(...params.map((k) => (scope as Record<string, unknown>)[k]));
   } catch (e) {
     const ex = e instanceof Error ? e : new Error(String(e));
     const type = (ex as Error & { pyType?: string }).pyType ?? ex.name;
-    const line = programLine(ex.stack, header);
+    const line = ex instanceof ProgramSyntaxError ? ex.line : programLine(ex.stack, header);
     error = { type, message: ex.message, traceback: `${type}: ${ex.message}`, line };
     recorder.setSource(line);
     recorder.recordError(type, ex.message);

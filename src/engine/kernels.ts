@@ -9,6 +9,7 @@
  */
 import { allocate, castValue, type DType, promoteTypes, type Storage } from "./dtype.ts";
 import { broadcastShapes, numel, sameShape, type Shape, stridesOf } from "./shape.ts";
+import { orderedSum } from "./sumorder.ts";
 import { Tensor } from "./tensor.ts";
 
 type Fn1 = (x: number) => number;
@@ -238,44 +239,15 @@ export function castTo(a: Tensor, dtype: DType): Tensor {
 
 /**
  * Sums a broadcast gradient back to `shape`: the reverse of broadcasting, which every binary op's
- * backward needs. Each output element adds its contributions in flat order of `g`, in float64, then
- * rounds once to float32.
+ * backward needs. One sum over the broadcast dims, as ATen's sum_to does, added in its order.
  */
 export function sumToShape(g: Tensor, shape: Shape): Tensor {
   if (sameShape(g.shape, shape)) return g;
-  const gv = g.values;
-  const acc = new Float64Array(numel(shape));
-  if (acc.length === 1) {
-    let s = 0;
-    for (let i = 0; i < gv.length; i++) s += gv[i];
-    acc[0] = s;
-  } else if (gv.length > 0) {
-    const plan = planRows(g.shape, [g.shape, shape]);
-    const [sg, st] = plan.strides;
-    const last = plan.sizes.length - 1;
-    const len = plan.sizes[last];
-    const gs = rowStarts(plan, sg);
-    const ts = rowStarts(plan, st);
-    if (st[last]) {
-      // the row lands on a row of the result ([n, k] → [k]: every row of g adds into the same row)
-      for (let r = 0; r < gs.length; r++) {
-        const o = gs[r];
-        const t = ts[r];
-        for (let i = 0; i < len; i++) acc[t + i] += gv[o + i];
-      }
-    } else {
-      // the row sums into one element ([n, k] → [n, 1])
-      for (let r = 0; r < gs.length; r++) {
-        const o = gs[r];
-        let s = acc[ts[r]];
-        for (let i = 0; i < len; i++) s += gv[o + i];
-        acc[ts[r]] = s;
-      }
-    }
-  }
-  const out = new Float32Array(acc.length);
-  out.set(acc);
-  return new Tensor(out, shape, "float32");
+  const leading = g.shape.length - shape.length;
+  const dims = g.shape
+    .map((s, d) => d)
+    .filter((d) => d < leading || (shape[d - leading] === 1 && g.shape[d] !== 1));
+  return new Tensor(orderedSum(g.values, g.shape, dims), shape, "float32");
 }
 
 /** exp's table: 2^(k/256), and the powers of two that scale it. */

@@ -29,10 +29,10 @@ type NoAttrs = Record<string, never>;
 
 /**
  * C = A·B for row-major A (m×k) and B (k×n), or B given as its transpose (n×k) when `bTransposed`.
- * A 4×4 register-blocked loop over B packed in 4-column panels. It accumulates in float64 (plain JS
- * numbers) and rounds once, on the store into the Float32Array: each entry is within one float32
- * rounding of the exact dot product (BLAS rounds each fused step in float32; both are well inside
- * 1e-5 relative of PyTorch).
+ * A 4×4 register-blocked loop over B packed in 4-column panels. Each entry is the float32 sum of
+ * float32 products in k order, as the reference BLAS behind Debian's PyTorch computes it (no FMA):
+ * bit for bit the same, so a product that cancels (`x @ y` with a near-zero entry) prints as
+ * PyTorch prints it.
  */
 export function matmulKernel(
   a: ArrayLike<number>,
@@ -89,22 +89,22 @@ export function matmulKernel(
         const a1 = a[r1 + p];
         const a2 = a[r2 + p];
         const a3 = a[r3 + p];
-        c00 += a0 * b0;
-        c01 += a0 * b1;
-        c02 += a0 * b2;
-        c03 += a0 * b3;
-        c10 += a1 * b0;
-        c11 += a1 * b1;
-        c12 += a1 * b2;
-        c13 += a1 * b3;
-        c20 += a2 * b0;
-        c21 += a2 * b1;
-        c22 += a2 * b2;
-        c23 += a2 * b3;
-        c30 += a3 * b0;
-        c31 += a3 * b1;
-        c32 += a3 * b2;
-        c33 += a3 * b3;
+        c00 = Math.fround(c00 + Math.fround(a0 * b0));
+        c01 = Math.fround(c01 + Math.fround(a0 * b1));
+        c02 = Math.fround(c02 + Math.fround(a0 * b2));
+        c03 = Math.fround(c03 + Math.fround(a0 * b3));
+        c10 = Math.fround(c10 + Math.fround(a1 * b0));
+        c11 = Math.fround(c11 + Math.fround(a1 * b1));
+        c12 = Math.fround(c12 + Math.fround(a1 * b2));
+        c13 = Math.fround(c13 + Math.fround(a1 * b3));
+        c20 = Math.fround(c20 + Math.fround(a2 * b0));
+        c21 = Math.fround(c21 + Math.fround(a2 * b1));
+        c22 = Math.fround(c22 + Math.fround(a2 * b2));
+        c23 = Math.fround(c23 + Math.fround(a2 * b3));
+        c30 = Math.fround(c30 + Math.fround(a3 * b0));
+        c31 = Math.fround(c31 + Math.fround(a3 * b1));
+        c32 = Math.fround(c32 + Math.fround(a3 * b2));
+        c33 = Math.fround(c33 + Math.fround(a3 * b3));
       }
       const j0 = jp * 4;
       const o0 = i * n + j0;
@@ -149,10 +149,10 @@ export function matmulKernel(
         c3 = 0;
       for (let p = 0, q = jp * 4 * k; p < k; p++, q += 4) {
         const a0 = a[r0 + p];
-        c0 += a0 * packed[q];
-        c1 += a0 * packed[q + 1];
-        c2 += a0 * packed[q + 2];
-        c3 += a0 * packed[q + 3];
+        c0 = Math.fround(c0 + Math.fround(a0 * packed[q]));
+        c1 = Math.fround(c1 + Math.fround(a0 * packed[q + 1]));
+        c2 = Math.fround(c2 + Math.fround(a0 * packed[q + 2]));
+        c3 = Math.fround(c3 + Math.fround(a0 * packed[q + 3]));
       }
       const j0 = jp * 4;
       const row = [c0, c1, c2, c3];
@@ -312,7 +312,8 @@ const runDot = defineOp<NoAttrs>({
     const av = a.values;
     const bv = b.values;
     let s = 0;
-    for (let i = 0; i < av.length; i++) s += av[i] * bv[i];
+    // sdot: float32 products summed in order, like the kernel above
+    for (let i = 0; i < av.length; i++) s = Math.fround(s + Math.fround(av[i] * bv[i]));
     const out = Tensor.empty([], a.dtype);
     out.values[0] = s;
     return out;

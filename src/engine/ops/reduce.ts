@@ -11,6 +11,7 @@ import { noGrad } from "../autograd.ts";
 import { allocate, type DType, type Storage } from "../dtype.ts";
 import { TorchError } from "../errors.ts";
 import { castTo } from "../kernels.ts";
+import { orderedSum } from "../sumorder.ts";
 import { defineOp } from "../registry.ts";
 import { normalizeDim, numel } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
@@ -164,6 +165,10 @@ interface DimsAttrs {
   keepdim: boolean;
 }
 
+function reducedFor(a: Tensor, attrs: DimsAttrs): number[] {
+  return reducedDims(attrs.dim, a.shape.length);
+}
+
 function planFor(a: Tensor, attrs: DimsAttrs): Reduction {
   return planReduction(a.shape, reducedDims(attrs.dim, a.shape.length), attrs.keepdim);
 }
@@ -185,6 +190,8 @@ const runSum = defineOp<DimsAttrs & { dtype: DType | null }>({
     const r = planFor(a, attrs);
     if (dtype === "bool")
       return reduceGroups(src, r, dtype, (s, ix, st, n) => Number(sumOf(s, ix, st, n) > 0));
+    if (dtype === "float32")
+      return new Tensor(orderedSum(src, a.shape, reducedFor(a, attrs)), r.outShape, dtype);
     return reduceGroups(src, r, dtype, sumOf);
   },
   backward: (g, { inputs: [a], attrs }) => [spread(g, a, planFor(a, attrs))],
@@ -207,13 +214,17 @@ const runMean = defineOp<DimsAttrs>({
   // ATen on CPU: sum, then divide by the count (an empty group gives 0 / 0 = nan)
   forward: ([a], attrs) => {
     const r = planFor(a, attrs);
-    return reduceGroups(a.values, r, "float32", (s, ix, st, n) => f(sumOf(s, ix, st, n)) / n);
+    const sums = orderedSum(a.values, a.shape, reducedFor(a, attrs));
+    for (let g = 0; g < sums.length; g++) sums[g] = sums[g] / r.size;
+    return new Tensor(sums, r.outShape, "float32");
   },
   backward: (g, { inputs: [a], attrs }) => {
     const r = planFor(a, attrs);
     return [spread(g, a, r, r.size)];
   },
-  saves: () => ({ inputs: [], output: false }),
+  // PyTorch 1.13's mean.dim saves `self` (2.x keeps only its sizes): a second backward through
+  // MeanBackward1 fails there, as the reference outputs show
+  saves: (ctx) => ({ inputs: ctx.attrs.dim === null && !ctx.attrs.keepdim ? [] : [0], output: false }),
 });
 
 export function mean(a: Tensor, dim?: DimArg, keepdim = false): Tensor {

@@ -234,13 +234,13 @@ describe("linalg vs ../shared/golden/ops.json", () => {
 });
 
 describe("matmulKernel", () => {
-  /** The exact product in float64, rounded once: the kernel accumulates in float64. */
+  /** One dot product at a time, float32 products added in k order: reference BLAS's sgemm loop (test/engine/sumorder.test.ts checks that order against PyTorch). */
   function reference(a: Float32Array, b: Float32Array, m: number, k: number, n: number): Float32Array {
     const out = new Float32Array(m * n);
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let s = 0;
-        for (let p = 0; p < k; p++) s += a[i * k + p] * b[p * n + j];
+        for (let p = 0; p < k; p++) s = Math.fround(s + Math.fround(a[i * k + p] * b[p * n + j]));
         out[i * n + j] = s;
       }
     }

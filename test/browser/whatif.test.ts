@@ -26,6 +26,17 @@ function leafMarks(p: Page): Promise<{ name: string | null; nonfinite: string | 
   );
 }
 
+/** Cross-entropy of one row against class 1; PyTorch 1.13 prints tensor(0.4644, grad_fn=<NllLossBackward0>). */
+const CROSS_ENTROPY = `import torch
+import torch.nn.functional as F
+
+logits = torch.tensor([[1.0, 2.0, 0.5]], requires_grad=True)
+target = torch.tensor([1])
+loss = F.cross_entropy(logits, target)
+print(loss)
+loss.backward()
+`;
+
 beforeAll(async () => {
   h = await startHarness();
   page = await h.newPage();
@@ -42,6 +53,11 @@ describe("what-if in Chromium", { timeout: 180_000 }, () => {
     const before = await leafMarks(page);
     expect(before.map((l) => l.name).sort()).toEqual(["W1", "W2", "b1", "b2"]);
     for (const l of before) expect(l.nonfinite).not.toBeNull();
+
+    // the original run's prints, before any what-if
+    const printed = (await page.textContent('[data-testid="output"] pre')) ?? "";
+    expect(printed).toContain("tensor([[nan, nan],");
+    expect(await page.locator('[data-testid="output-whatif-note"]').count()).toBe(0);
 
     await page.click('[data-testid="fit"]');
     await page.waitForTimeout(600);
@@ -77,6 +93,13 @@ describe("what-if in Chromium", { timeout: 180_000 }, () => {
     // the leaves' grads changed (nan → 0), so they are marked, with a visible ring
     expect(await page.locator(`${LEAVES}[data-changed="1"]`).count()).toBe(4);
     expect(await page.locator(`${LEAVES}[data-changed="1"] .changed-ring`).count()).toBe(4);
+    // the replay prints nothing: the Output panel says the text it shows is the original run's
+    const note = page.locator('[data-testid="output-whatif-note"]');
+    expect(await note.textContent()).toContain("The output below is the original run's.");
+    expect(await page.getAttribute('[data-testid="output"] pre', "data-of")).toBe("original");
+    expect(await page.textContent('[data-testid="output"] pre')).toBe(printed);
+    expect(await page.textContent('[data-testid="run-stats"]')).toContain("what-if replay");
+    expect(await page.locator('[data-testid="replay-error"]').count()).toBe(0);
     await h.shot(page, "whatif-01-mlp-clamp");
 
     // the loss is PyTorch's -15.942385 (0.9999999 clamps the sigmoid's 1.0 output)
@@ -98,5 +121,53 @@ describe("what-if in Chromium", { timeout: 180_000 }, () => {
     );
     expect(await page.locator('[data-testid="whatif-banner"]').count()).toBe(0);
     expect(await page.locator("[data-testid=scene] .node[data-changed]").count()).toBe(0);
+    // back to the run itself: its output is shown as its own again
+    expect(await page.locator('[data-testid="output-whatif-note"]').count()).toBe(0);
+    expect(await page.getAttribute('[data-testid="output"] pre', "data-of")).toBe("run");
+    expect(await page.textContent('[data-testid="run-stats"]')).not.toContain("what-if");
+  });
+
+  it("a change that makes the replay raise: its error in the Output panel, the original's text kept", async () => {
+    await page.goto(`${h.url}#example=square`);
+    await waitForGraph(page);
+    const before = Number(await page.getAttribute(".app", "data-runs"));
+    await page.click(".cm-content");
+    await page.keyboard.press("ControlOrMeta+a");
+    await page.keyboard.press("Delete");
+    await page.keyboard.insertText(CROSS_ENTROPY);
+    await page.click('[data-testid="run"]');
+    await page.waitForFunction(
+      (n) => Number(document.querySelector(".app")?.getAttribute("data-runs")) > n,
+      before,
+      { timeout: LOAD },
+    );
+    await waitForGraph(page);
+    expect(await page.textContent('[data-testid="output"] pre')).toBe(
+      "tensor(0.4644, grad_fn=<NllLossBackward0>)\n",
+    );
+
+    await page.click('[data-testid=scene] .node[aria-label="target"]:not([data-stub])');
+    const edit = page.locator('[data-testid="whatif-edit"]', { hasText: "target" });
+    await edit.waitFor();
+    await edit.locator('[data-testid="whatif-input"]').fill("5");
+    await edit.locator('[data-testid="whatif-run"]').click();
+    await page.locator('[data-testid="whatif-banner"]').waitFor();
+
+    // PyTorch 1.13: IndexError: Target 5 is out of bounds.
+    const replayError = page.locator('[data-testid="replay-error"]');
+    await replayError.waitFor();
+    expect(await replayError.textContent()).toContain("The replay raised IndexError");
+    expect(await replayError.textContent()).toContain("line 6");
+    expect(await replayError.textContent()).toContain("Target 5 is out of bounds.");
+    expect(await page.textContent('[data-testid="output-whatif-note"]')).toContain("original run's");
+    expect(await page.textContent('[data-testid="output"] pre')).toBe(
+      "tensor(0.4644, grad_fn=<NllLossBackward0>)\n",
+    );
+    await h.shot(page, "whatif-03-replay-error");
+
+    await page.click('[data-testid="whatif-back"]');
+    await page.locator('[data-testid="whatif-banner"]').waitFor({ state: "detached" });
+    expect(await page.locator('[data-testid="replay-error"]').count()).toBe(0);
+    expect(await page.locator('[data-testid="output-whatif-note"]').count()).toBe(0);
   });
 });

@@ -16,7 +16,6 @@ import type { Scene } from "../render/types.ts";
 import { AUTO, type Collapse } from "./collapse.ts";
 import type { Layouts } from "./layouts.svelte.ts";
 import { Player } from "./player.svelte.ts";
-import { shareScene } from "./stable.ts";
 import type { ProgramError } from "./run/protocol.ts";
 import { type RunOutcome, Runner } from "./run/runner.ts";
 import { createStore, type KeyValueStore, readSetting } from "./storage.ts";
@@ -120,15 +119,13 @@ export class AppState {
   layouts = $state.raw<Layouts | null>(null);
   /** The layout of the current trace and view, once ready (never one made for another trace). */
   readonly layout: Layout | null = $derived(this.layouts ? this.layouts.for(this.trace, this.view) : null);
-  /** What the graph view draws at this step; unchanged nodes keep their objects (see stable.ts). */
+  /** What the graph view draws at this step; unchanged nodes keep their objects (buildScene's `previous`). */
   readonly scene: Scene | null = $derived.by(() => {
-    const next = this.sceneFor(this.theme);
-    const s =
-      this.lastScene && this.lastScene.layout === this.layout ? shareScene(this.lastScene.scene, next) : next;
-    this.lastScene = { scene: s, layout: this.layout };
+    const s = this.sceneFor(this.theme, true, this.lastScene);
+    this.lastScene = s;
     return s;
   });
-  private lastScene: { scene: Scene | null; layout: Layout | null } | null = null;
+  private lastScene: Scene | null = null;
   readonly title = $derived(
     this.traceFile ??
       (this.exampleId ? (findExample(this.exampleId)?.title ?? this.exampleId) : "Your program"),
@@ -146,13 +143,16 @@ export class AppState {
     );
   }
 
-  /** The scene at this step in a theme (the view draws the app's theme; export may ask for print). */
-  sceneFor(theme: ThemeName, legend = true): Scene | null {
+  /**
+   * The scene at this step in a theme (the view draws the app's theme; export may ask for print).
+   * `previous`: a scene built before, whose unchanged parts are kept (same layout only).
+   */
+  sceneFor(theme: ThemeName, legend = true, previous: Scene | null = null): Scene | null {
     if (!this.trace || !this.graph || !this.layout) return null;
     return buildScene(
       this.graph,
       this.layout,
-      { trace: this.trace, step: this.stepState },
+      { trace: this.trace, step: this.stepState, previous },
       { theme, legend },
     );
   }

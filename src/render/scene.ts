@@ -55,6 +55,12 @@ export interface SceneState {
   step?: StepState | null;
   /** Graph node ids to mark as non-finite origins (from analysis); by default found by findOrigins. */
   origins?: readonly string[] | null;
+  /**
+   * The scene built before from the same layout (the previous step): every node, edge and scope
+   * whose data did not change keeps its object from it, so keyed views update nothing for it, and
+   * a node is not drawn again when nothing it shows changed. Ignored when made from another layout.
+   */
+  previous?: Scene | null;
 }
 
 const r2 = (v: number): number => Math.round(v * 100) / 100;
@@ -264,6 +270,61 @@ interface NodeInput {
   members: number;
 }
 
+/** What a node was built from: when all of it is the same at the next step, so is the node. */
+interface NodeMemo {
+  spec: LayoutNodeSpec;
+  box: LayoutBox;
+  trace: Trace;
+  theme: Theme;
+  showValues: boolean;
+  tensor: string | null;
+  grad: string | null;
+  stubFor: string | null;
+  scope: string | null;
+  line: number | null;
+  isNew: boolean;
+  nonfinite: NonFinite;
+  members: number;
+  origin: boolean;
+  changed: boolean;
+}
+
+const NODE_MEMO = new WeakMap<SceneNode, NodeMemo>();
+/** What a legend was drawn from (the key: the facts and the room it had). */
+interface LegendMemo {
+  key: string;
+  theme: Theme;
+  domain: [number, number] | null;
+}
+const LEGEND_MEMO = new WeakMap<SceneLegend, LegendMemo>();
+/** A scope's drawing depends on its spec and box (one layout), the theme and its flag only. */
+const SCOPE_MEMO = new WeakMap<SceneScope, { spec: LayoutNodeSpec; theme: Theme }>();
+
+function sameMembers(ids: readonly string[], edges: readonly GraphEdge[]): boolean {
+  if (ids.length !== edges.length) return false;
+  for (let i = 0; i < ids.length; i++) if (ids[i] !== edges[i].id) return false;
+  return true;
+}
+
+/** Ramp colours by grad domain (one per trace, see gradDomain), theme and magnitude. */
+const RAMP = new WeakMap<[number, number], Map<Theme, Map<number, string>>>();
+
+/** The theme's ramp colour of a grad magnitude: the same magnitudes recur at every step, so each is mixed once. */
+function rampColor(
+  theme: Theme,
+  domain: [number, number],
+  scale: (x: number) => number,
+  mag: number,
+): string {
+  let byTheme = RAMP.get(domain);
+  if (!byTheme) RAMP.set(domain, (byTheme = new Map()));
+  let byMag = byTheme.get(theme);
+  if (!byMag) byTheme.set(theme, (byMag = new Map()));
+  let c = byMag.get(mag);
+  if (c === undefined) byMag.set(mag, (c = theme.ramp(scale(mag))));
+  return c;
+}
+
 function buildNode(
   inp: NodeInput,
   trace: Trace,
@@ -431,8 +492,36 @@ const KIND_LABELS: Record<string, string> = {
   scope: "collapsed scope",
 };
 
+/** What the legend shows: the kinds present and which marks occur. */
+interface LegendFacts {
+  present: Set<string>;
+  nonfinite: boolean;
+  origin: boolean;
+  /** Some edge carries a finite grad: the magnitude ramp is explained. */
+  grads: boolean;
+}
+
+function legendFacts(scene: Pick<Scene, "nodes" | "edges">): LegendFacts {
+  const present = new Set<string>();
+  let nonfinite = false;
+  let origin = false;
+  for (const n of scene.nodes) {
+    if (n.stub && !n.small) present.add("stub");
+    else if (n.small) present.add("small");
+    else present.add(n.kind);
+    nonfinite ||= n.nonfinite !== null;
+    origin ||= n.origin;
+  }
+  let grads = false;
+  for (const e of scene.edges) {
+    nonfinite ||= e.nonfinite !== null;
+    grads ||= e.gradMagnitude !== null;
+  }
+  return { present, nonfinite, origin, grads };
+}
+
 function buildLegend(
-  scene: Pick<Scene, "nodes" | "edges">,
+  facts: LegendFacts,
   theme: Theme,
   domain: [number, number] | null,
   top: number,
@@ -440,12 +529,7 @@ function buildLegend(
 ): SceneLegend | null {
   const shapes: SceneShape[] = [];
   const texts: SceneText[] = [];
-  const present = new Set<string>();
-  for (const n of scene.nodes) {
-    if (n.stub && !n.small) present.add("stub");
-    else if (n.small) present.add("small");
-    else present.add(n.kind);
-  }
+  const { present } = facts;
   const order = ["leaf", "constant", "tensor", "op", "grad-fn", "accumulate-grad", "small", "stub", "scope"];
   const items: { key: string; draw: (x: number, y: number) => void; label: string }[] = [];
   for (const k of order) {
@@ -470,7 +554,7 @@ function buildLegend(
       },
     });
   }
-  if (scene.nodes.some((n) => n.nonfinite) || scene.edges.some((e) => e.nonfinite)) {
+  if (facts.nonfinite) {
     items.push({
       key: "nonfinite",
       label: "nan / ±inf",
@@ -486,7 +570,7 @@ function buildLegend(
       },
     });
   }
-  if (scene.nodes.some((n) => n.origin)) {
+  if (facts.origin) {
     items.push({
       key: "origin",
       label: "origin of the first nan / inf",
@@ -504,7 +588,7 @@ function buildLegend(
     });
   }
   const rampW = 120;
-  const hasGrad = domain !== null && scene.edges.some((e) => e.gradMagnitude !== null);
+  const hasGrad = domain !== null && facts.grads;
   if (!items.length && !hasGrad) return null;
 
   // rows as wide as the picture (`maxW`, its right padding included); an item wider than that
@@ -585,7 +669,46 @@ const LEGEND_MIN_WIDTH = 200;
 
 // ---- the scene ----
 
-const EDGE_GEO = new WeakMap<Layout, Map<string, { d: string; arrow: Point[] }>>();
+/** What a layout's boxes, specs and edge drawings are, by id: a layout never changes, so made once. */
+interface LayoutIndex {
+  boxes: Map<string, LayoutBox>;
+  specs: Map<string, LayoutNodeSpec>;
+  scopeSpecs: Map<string, Layout["graph"]["scopes"][number]>;
+  /** Per layout edge: its points and path, in `layout.graph.edges` order. */
+  edges: { points: Point[]; d: string; arrow: Point[] }[];
+}
+
+const LAYOUT_INDEX = new WeakMap<Layout, LayoutIndex>();
+
+function layoutIndex(layout: Layout): LayoutIndex {
+  let ix = LAYOUT_INDEX.get(layout);
+  if (!ix) {
+    const lg = layout.graph;
+    const paths = new Map(layout.edges.map((p) => [p.id, p]));
+    ix = {
+      boxes: new Map(layout.nodes.map((b) => [b.id, b])),
+      specs: new Map(lg.nodes.map((n) => [n.id, n])),
+      scopeSpecs: new Map(lg.scopes.map((x) => [x.id, x])),
+      edges: lg.edges.map((le) => {
+        const points = paths.get(le.id)!.points;
+        return { points, ...edgePath(points) };
+      }),
+    };
+    LAYOUT_INDEX.set(layout, ix);
+  }
+  return ix;
+}
+
+/** A scene's nodes, edges and scopes by id (for the next step's `previous`), made when it is built. */
+const SCENE_INDEX = new WeakMap<
+  Scene,
+  {
+    layout: Layout;
+    nodes: Map<string, SceneNode>;
+    edges: Map<string, SceneEdge>;
+    scopes: Map<string, SceneScope>;
+  }
+>();
 
 export function buildScene(
   fullGraph: Graph,
@@ -600,29 +723,41 @@ export function buildScene(
   const lg = layout.graph;
   const laidWithValues = lg.showValues;
   const showValues = (opts.showValues ?? laidWithValues) && laidWithValues;
-  const boxes = new Map(layout.nodes.map((b) => [b.id, b]));
-  const specs = new Map(lg.nodes.map((n) => [n.id, n]));
-  const visibleNodes = new Map(graph.nodes.map((n) => [n.id, n]));
-  const visibleEdges = new Map(graph.edges.map((e) => [e.id, e]));
+  const { boxes, specs, scopeSpecs, edges: edgeGeo } = layoutIndex(layout);
+  const visibleNodes = new Map<string, GraphNode>();
+  for (const n of graph.nodes) visibleNodes.set(n.id, n);
+  const visibleEdges = new Map<string, GraphEdge>();
+  for (const e of graph.edges) visibleEdges.set(e.id, e);
   const changedNodes = new Set(state.step?.changedNodes ?? []);
   const changedEdges = new Set(state.step?.changedEdges ?? []);
   const origins = new Set(state.origins ?? findOrigins(trace, graph));
   const domain = gradDomain(trace);
   const scale = domain ? logScale(domain) : null;
+  const prevIndex = state.previous ? SCENE_INDEX.get(state.previous) : undefined;
+  const prev = prevIndex && prevIndex.layout === layout ? prevIndex : null;
+  const index = {
+    layout,
+    nodes: new Map<string, SceneNode>(),
+    edges: new Map<string, SceneEdge>(),
+    scopes: new Map<string, SceneScope>(),
+  };
 
   // edges first: a proxy stub is visible when one of its edges is
   const touched = new Set<string>();
   const edges: SceneEdge[] = [];
-  const paths = new Map(layout.edges.map((p) => [p.id, p]));
-  // a layout never changes: its edge paths are computed once, not at every step
-  let edgeGeo = EDGE_GEO.get(layout);
-  if (!edgeGeo) EDGE_GEO.set(layout, (edgeGeo = new Map()));
-  for (const le of lg.edges) {
-    const members = le.members.map((id) => visibleEdges.get(id)).filter((e): e is GraphEdge => !!e);
+  const members: GraphEdge[] = [];
+  for (let li = 0; li < lg.edges.length; li++) {
+    const le = lg.edges[li];
+    members.length = 0;
+    for (const id of le.members) {
+      const e = visibleEdges.get(id);
+      if (e) members.push(e);
+    }
     if (!members.length) continue;
     touched.add(le.source);
     touched.add(le.target);
-    const nonfinite = worstNonFinite(...members.map((e) => e.gradNonfinite));
+    let nonfinite: NonFinite = null;
+    for (const e of members) nonfinite = worstNonFinite(nonfinite, e.gradNonfinite);
     let grad: string | null = null;
     let mag: number | null = null;
     let gradStep: number | null = null;
@@ -649,34 +784,63 @@ export function buildScene(
       stroke = theme.zeroGrad;
       strokeWidth = 1.5;
       dash = "3 3";
-    } else if (grad !== null && mag !== null && scale) {
-      stroke = theme.ramp(scale(mag));
+    } else if (grad !== null && mag !== null && domain && scale) {
+      stroke = rampColor(theme, domain, scale, mag);
       strokeWidth = 2.25;
     }
-    const pts = paths.get(le.id)!.points;
-    let geo = edgeGeo.get(le.id);
-    if (!geo) edgeGeo.set(le.id, (geo = edgePath(pts)));
-    const { d, arrow } = geo;
-    edges.push({
+    const gradMag = nonfinite ? null : mag;
+    let isNew = false;
+    let changed = false;
+    for (const e of members) {
+      isNew ||= e.isNew;
+      changed ||= changedEdges.has(e.id);
+    }
+    const old = prev?.edges.get(le.id);
+    // most edges are as they were: compared field by field before anything is allocated
+    if (
+      old &&
+      old.points === edgeGeo[li].points &&
+      old.kind === le.kind &&
+      old.source === le.source &&
+      old.target === le.target &&
+      old.stroke === stroke &&
+      old.strokeWidth === strokeWidth &&
+      old.dash === dash &&
+      old.grad === grad &&
+      old.gradMagnitude === gradMag &&
+      old.nonfinite === nonfinite &&
+      old.gradStep === gradStep &&
+      old.isNew === isNew &&
+      old.changed === changed &&
+      sameMembers(old.members, members)
+    ) {
+      edges.push(old);
+      index.edges.set(old.id, old);
+      continue;
+    }
+    const { points, d, arrow } = edgeGeo[li];
+    const edge: SceneEdge = {
       id: le.id,
       kind: le.kind,
       source: le.source,
       target: le.target,
       members: members.map((e) => e.id),
-      points: pts,
+      points,
       d,
       arrow,
       stroke,
       strokeWidth,
       dash,
       grad,
-      gradMagnitude: nonfinite ? null : mag,
+      gradMagnitude: gradMag,
       nonfinite,
       gradStep,
       flow: le.kind === "forward" ? "reverse" : "along",
-      isNew: members.some((e) => e.isNew),
-      changed: members.some((e) => changedEdges.has(e.id)),
-    });
+      isNew,
+      changed,
+    };
+    edges.push(edge);
+    index.edges.set(edge.id, edge);
   }
 
   // collapsed scopes: their visible members
@@ -701,41 +865,98 @@ export function buildScene(
   for (const spec of lg.nodes) {
     if (spec.kind === "scope" && !spec.collapsed) continue;
     const box = boxes.get(spec.id)!;
-    let input: NodeInput;
+    const inside = spec.kind === "scope" ? inBox.get(spec.id) : undefined;
+    let g: GraphNode | null = null;
+    let nonfinite: NonFinite;
+    let isNew: boolean;
+    let origin: boolean;
+    let changed: boolean;
     if (spec.kind === "scope") {
-      const members = inBox.get(spec.id);
-      if (!members) continue;
-      const nf = worstNonFinite(...members.flatMap((m) => [m.nonfinite, m.gradNonfinite]));
-      input = { spec, box, g: null, nonfinite: nf, members: members.length };
+      if (!inside) continue;
+      nonfinite = worstNonFinite(...inside.flatMap((m) => [m.nonfinite, m.gradNonfinite]));
+      isNew = inside.some((m) => m.isNew);
+      origin = inside.some((m) => origins.has(m.id));
+      changed = inside.some((m) => changedNodes.has(m.id));
     } else {
-      const g = spec.node ? (visibleNodes.get(spec.node) ?? null) : null;
+      g = spec.node ? (visibleNodes.get(spec.node) ?? null) : null;
       if (!g) continue;
       const madeHere = spec.id !== spec.node;
       if (madeHere && !touched.has(spec.id)) continue;
-      input = { spec, box, g, nonfinite: worstNonFinite(g.nonfinite, g.gradNonfinite), members: 0 };
+      nonfinite = worstNonFinite(g.nonfinite, g.gradNonfinite);
+      isNew = g.isNew;
+      origin = !spec.stub && origins.has(g.id);
+      changed = changedNodes.has(g.id);
     }
-    const origin = !input.g ? false : !spec.stub && origins.has(input.g.id);
-    const changed = input.g
-      ? changedNodes.has(input.g.id)
-      : (inBox.get(spec.id) ?? []).some((m) => changedNodes.has(m.id));
-    const node = buildNode(input, trace, theme, showValues, laidWithValues, origin, changed);
-    if (spec.kind === "scope") {
-      node.isNew = (inBox.get(spec.id) ?? []).some((m) => m.isNew);
-      node.origin = (inBox.get(spec.id) ?? []).some((m) => origins.has(m.id));
+    const members = inside ? inside.length : 0;
+    const old = prev?.nodes.get(spec.id);
+    const m = old ? NODE_MEMO.get(old) : undefined;
+    let node: SceneNode;
+    // most nodes show what they showed: compared field by field before anything is built
+    if (
+      old &&
+      m &&
+      m.spec === spec &&
+      m.box === box &&
+      m.trace === trace &&
+      m.theme === theme &&
+      m.showValues === showValues &&
+      m.tensor === (g ? g.tensor : null) &&
+      m.grad === (g ? g.grad : null) &&
+      m.stubFor === (g ? g.stubFor : null) &&
+      m.scope === (g ? g.scope : null) &&
+      m.line === (g ? g.line : null) &&
+      m.isNew === isNew &&
+      m.nonfinite === nonfinite &&
+      m.members === members &&
+      m.origin === origin &&
+      m.changed === changed
+    ) {
+      node = old;
+    } else {
+      const input: NodeInput = { spec, box, g, nonfinite, members };
+      node = buildNode(input, trace, theme, showValues, laidWithValues, g ? origin : false, changed);
+      if (spec.kind === "scope") {
+        node.isNew = isNew;
+        node.origin = origin;
+      }
+      NODE_MEMO.set(node, {
+        spec,
+        box,
+        trace,
+        theme,
+        showValues,
+        tensor: g ? g.tensor : null,
+        grad: g ? g.grad : null,
+        stubFor: g ? g.stubFor : null,
+        scope: g ? g.scope : null,
+        line: g ? g.line : null,
+        isNew,
+        nonfinite,
+        members,
+        origin,
+        changed,
+      });
     }
     nodes.push(node);
+    index.nodes.set(node.id, node);
     markAncestors(spec.parent, node.nonfinite);
   }
 
   const scopes: SceneScope[] = [];
-  const scopeSpecs = new Map(lg.scopes.map((x) => [x.id, x]));
   for (const spec of lg.nodes) {
     if (spec.kind !== "scope" || spec.collapsed || !shownScopes.has(spec.id)) continue;
     const b = boxes.get(spec.id)!;
     const nf = scopeNonfinite.get(spec.id) ?? null;
+    const old = prev?.scopes.get(spec.id);
+    const oldMemo = old ? SCOPE_MEMO.get(old) : undefined;
+    if (old && oldMemo && oldMemo.spec === spec && oldMemo.theme === theme && old.nonfinite === nf) {
+      scopes.push(old);
+      index.scopes.set(spec.id, old);
+      continue;
+    }
     const s = theme.kinds.scope;
     const sc = scopeSpecs.get(spec.id);
-    scopes.push({
+    const scope: SceneScope = {
       id: spec.id,
       path: sc ? sc.path : spec.title,
       x: b.x,
@@ -766,7 +987,10 @@ export function buildScene(
         },
       ),
       nonfinite: nf,
-    });
+    };
+    SCOPE_MEMO.set(scope, { spec, theme });
+    scopes.push(scope);
+    index.scopes.set(spec.id, scope);
   }
 
   // nothing visible: a small picture that says so, rather than an empty or 0×0 one
@@ -790,9 +1014,31 @@ export function buildScene(
   }
 
   const wantLegend = opts.legend ?? true;
-  const legend = wantLegend
-    ? buildLegend({ nodes, edges }, theme, domain, areaH, Math.max(areaW, LEGEND_MIN_WIDTH))
-    : null;
+  let legend: SceneLegend | null = null;
+  if (wantLegend) {
+    const facts = legendFacts({ nodes, edges });
+    const maxW = Math.max(areaW, LEGEND_MIN_WIDTH);
+    const memo: LegendMemo = {
+      key: `${[...facts.present].sort().join(",")}|${facts.nonfinite}|${facts.origin}|${facts.grads}|${areaH}|${maxW}`,
+      theme,
+      domain,
+    };
+    const old = state.previous?.legend;
+    const oldMemo = old ? LEGEND_MEMO.get(old) : undefined;
+    if (
+      prev &&
+      old &&
+      oldMemo &&
+      oldMemo.key === memo.key &&
+      oldMemo.theme === theme &&
+      oldMemo.domain === domain
+    )
+      legend = old;
+    else {
+      legend = buildLegend(facts, theme, domain, areaH, maxW);
+      if (legend) LEGEND_MEMO.set(legend, memo);
+    }
+  }
   const width = r2(Math.max(areaW, legend ? legend.w : 0));
   const height = r2(areaH + (legend ? legend.h : 0));
   const displayWidth = opts.width ? r2(opts.width) : width;
@@ -813,7 +1059,7 @@ export function buildScene(
     (nfNodes ? `; ${nfNodes} nodes hold nan or infinite values` : "") +
     ". Made by gradlens.";
 
-  return {
+  const scene: Scene = {
     width,
     height,
     displayWidth,
@@ -831,4 +1077,6 @@ export function buildScene(
     message,
     gradDomain: domain,
   };
+  SCENE_INDEX.set(scene, index);
+  return scene;
 }

@@ -177,6 +177,33 @@ interface ViewIndex {
   persistent: Set<string>;
   /** Each node as drawn before grads arrive, made on first use. */
   shown?: GraphNode[];
+  /** The replayed grads every `spacing` events (made as steps are asked for), so a step replays a few events, not the run. */
+  checkpoints: Map<number, Replay>;
+  spacing: number;
+  /** The last state asked for: the app asks for the same step twice (stateAt, then graphAt). */
+  last: StepState | null;
+  /** The node / edge object graphAt made last for each index: kept while it stays the same. */
+  madeNodes: GraphNode[];
+  madeEdges: GraphEdge[];
+}
+
+/** Where grads are after some event: what stateAt replays. */
+interface Replay {
+  nodeGrad: Map<string, string>;
+  edgeGrad: Map<string, string>;
+  gradStep: Map<string, number>;
+  nodeTensor: Map<string, string>;
+  grads: Map<string, string | null>;
+}
+
+function copyReplay(r: Replay): Replay {
+  return {
+    nodeGrad: new Map(r.nodeGrad),
+    edgeGrad: new Map(r.edgeGrad),
+    gradStep: new Map(r.gradStep),
+    nodeTensor: new Map(r.nodeTensor),
+    grads: new Map(r.grads),
+  };
 }
 
 interface TraceIndex {
@@ -309,6 +336,12 @@ class Builder {
       edgeCountAt: this.edgeCountAt,
       changes: this.changes,
       persistent: this.persistent,
+      checkpoints: new Map(),
+      // at most ~256 checkpoints, however long the run
+      spacing: Math.max(64, Math.ceil(this.trace.events.length / 256)),
+      last: null,
+      madeNodes: [],
+      madeEdges: [],
     };
   }
 }
@@ -592,21 +625,10 @@ function clampStep(trace: Trace, step: number): number {
   return Math.max(-1, Math.min(Math.trunc(step), trace.events.length - 1));
 }
 
-/** The state after events[0..step] (step -1: before anything ran). */
-export function stateAt(
-  trace: Trace,
-  step: number,
-  view: View = "values",
-  opts: GraphOptions = {},
-): StepState {
-  const s = clampStep(trace, step);
-  const v = viewIndex(trace, view, opts);
-  const nodeGrad = new Map<string, string>();
-  const edgeGrad = new Map<string, string>();
-  const gradStep = new Map<string, number>();
-  const nodeTensor = new Map<string, string>();
-  const grads = new Map<string, string | null>();
-  for (let k = 0; k <= s; k++) {
+/** Applies the changes and grads of events (from, to] to `r`. */
+function replay(trace: Trace, v: ViewIndex, r: Replay, from: number, to: number): void {
+  const { nodeGrad, edgeGrad, gradStep, nodeTensor, grads } = r;
+  for (let k = from + 1; k <= to; k++) {
     for (const c of v.changes[k]) {
       if (c.t === "clear") {
         edgeGrad.clear();
@@ -632,6 +654,48 @@ export function stateAt(
     else if (e.kind === "grad-set") grads.set(baseTensorId(e.tensor), e.grad);
     else if (e.kind === "inplace" && e.grad_of) grads.set(baseTensorId(e.grad_of), e.out);
   }
+}
+
+/** The replayed grads after event `s`: from the nearest checkpoint at or before it, leaving checkpoints on the way. */
+function replayTo(trace: Trace, v: ViewIndex, s: number): Replay {
+  const every = v.spacing;
+  // checkpoint c holds the state after event c * every - 1 (c = 0: before any event)
+  let c = Math.floor((s + 1) / every);
+  while (c > 0 && !v.checkpoints.has(c)) c--;
+  let at = c * every - 1;
+  const base = v.checkpoints.get(c);
+  const r: Replay = base
+    ? copyReplay(base)
+    : {
+        nodeGrad: new Map(),
+        edgeGrad: new Map(),
+        gradStep: new Map(),
+        nodeTensor: new Map(),
+        grads: new Map(),
+      };
+  while (at + every <= s) {
+    replay(trace, v, r, at, at + every);
+    at += every;
+    v.checkpoints.set((at + 1) / every, copyReplay(r));
+  }
+  replay(trace, v, r, at, s);
+  return r;
+}
+
+/**
+ * The state after events[0..step] (step -1: before anything ran). Treat it as read-only: the last
+ * one is handed out again for the same step.
+ */
+export function stateAt(
+  trace: Trace,
+  step: number,
+  view: View = "values",
+  opts: GraphOptions = {},
+): StepState {
+  const s = clampStep(trace, step);
+  const v = viewIndex(trace, view, opts);
+  if (v.last && v.last.step === s) return v.last;
+  const { nodeGrad, edgeGrad, gradStep, nodeTensor, grads } = replayTo(trace, v, s);
   const changedNodes: string[] = [];
   const changedEdges: string[] = [];
   if (s >= 0) {
@@ -644,7 +708,7 @@ export function stateAt(
       else if (c.t === "edge-grad") changedEdges.push(c.id);
     }
   }
-  return {
+  v.last = {
     view,
     step: s,
     iteration: s >= 0 ? (indexOf(trace).iterAt[s] ?? 0) : 0,
@@ -658,6 +722,7 @@ export function stateAt(
     changedNodes: [...new Set(changedNodes)],
     changedEdges: [...new Set(changedEdges)],
   };
+  return v.last;
 }
 
 /** The graph as it stands after events[0..step], in one view. */
@@ -665,15 +730,22 @@ export function graphAt(trace: Trace, step: number, view: View = "values", opts:
   const st = stateAt(trace, step, view, opts);
   const v = viewIndex(trace, view, opts);
   v.shown ??= v.nodes.map((n) => showNode(trace, n, n.tensor));
+  // a node or edge that shows what it showed when last made keeps its object (graphs are read-only)
   const nodes: GraphNode[] = new Array(st.nodeCount);
   for (let i = 0; i < st.nodeCount; i++) {
     const n = v.nodes[i];
     const own = n.stubFor ?? n.id;
     const moved = st.nodeTensor.get(own);
     const grad = st.nodeGrad.get(own) ?? null;
+    const isNew = n.step === st.step;
+    const made = v.madeNodes[i];
+    if (made && made.tensor === (moved ?? n.tensor) && made.grad === grad && made.isNew === isNew) {
+      nodes[i] = made;
+      continue;
+    }
     const shown = moved ? showNode(trace, n, moved) : v.shown[i];
     // an explicit literal, not a spread: one object shape, fast on thousands of nodes
-    nodes[i] = {
+    nodes[i] = v.madeNodes[i] = {
       id: shown.id,
       kind: shown.kind,
       label: shown.label,
@@ -690,7 +762,7 @@ export function graphAt(trace: Trace, step: number, view: View = "values", opts:
       line: shown.line,
       step: shown.step,
       iteration: shown.iteration,
-      isNew: n.step === st.step,
+      isNew,
       stubFor: shown.stubFor,
     };
   }
@@ -698,7 +770,14 @@ export function graphAt(trace: Trace, step: number, view: View = "values", opts:
   for (let i = 0; i < st.edgeCount; i++) {
     const e = v.edges[i];
     const grad = st.edgeGrad.get(e.id) ?? null;
-    edges[i] = {
+    const gradStep = st.gradStep.get(e.id) ?? null;
+    const isNew = e.step === st.step;
+    const made = v.madeEdges[i];
+    if (made && made.grad === grad && made.gradStep === gradStep && made.isNew === isNew) {
+      edges[i] = made;
+      continue;
+    }
+    edges[i] = v.madeEdges[i] = {
       id: e.id,
       source: e.source,
       target: e.target,
@@ -707,8 +786,8 @@ export function graphAt(trace: Trace, step: number, view: View = "values", opts:
       step: e.step,
       grad,
       gradNonfinite: nonfiniteOfRecord(trace, grad),
-      gradStep: st.gradStep.get(e.id) ?? null,
-      isNew: e.step === st.step,
+      gradStep,
+      isNew,
     };
   }
   return { view, step: st.step, nodes, edges };

@@ -9,6 +9,7 @@ import { prepareGraph } from "../../src/layout/prepare.ts";
 import type { Layout } from "../../src/layout/types.ts";
 import { buildScene, edgePath, findOrigins, gradDomain, type SceneOptions } from "../../src/render/scene.ts";
 import { THEMES } from "../../src/render/theme.ts";
+import type { Scene } from "../../src/render/types.ts";
 import { mlpNanTrace, sinSquareTrace, trainingTrace } from "../layout/traces.ts";
 
 async function layoutOf(t: Trace, view: View, collapsed?: string[]): Promise<Layout> {
@@ -199,6 +200,70 @@ describe("buildScene", () => {
         .map((n) => n.id)
         .sort(),
     ).toEqual([...stubIds].sort());
+  });
+});
+
+describe("buildScene with the previous step's scene", () => {
+  it.each([
+    ["values", []],
+    ["values", ["binary_cross_entropy"]],
+    ["autograd", []],
+  ] as const)(
+    "draws what a fresh build draws (%s view, folded %j) and keeps exactly the objects whose data did not change",
+    async (view, collapsed) => {
+      const t = mlpNanTrace();
+      const layout = await layoutOf(t, view, [...collapsed]);
+      const n = t.events.length;
+      // forward, back, jumps both ways, and a change of theme half way
+      const steps = [
+        ...Array.from({ length: n + 1 }, (_, i) => i - 1),
+        ...Array.from({ length: n }, (_, i) => n - 2 - i),
+        n - 1,
+        3,
+        n >> 1,
+      ];
+      let previous: Scene | null = null;
+      let kept = 0;
+      let rebuilt = 0;
+      steps.forEach((k, i) => {
+        const theme = i < steps.length / 2 ? "light" : "dark";
+        const state = { trace: t, step: stateAt(t, k, view) };
+        const fresh = buildScene(graphAt(t, k, view), layout, state, { theme });
+        const next = buildScene(graphAt(t, k, view), layout, { ...state, previous }, { theme });
+        expect(next, `step ${k}`).toEqual(fresh);
+        if (previous) {
+          const parts = ["nodes", "edges", "scopes"] as const;
+          for (const part of parts) {
+            const old = new Map<string, object>(previous[part].map((x) => [x.id, x]));
+            next[part].forEach((x, j) => {
+              const o = old.get(x.id);
+              const same = o !== undefined && JSON.stringify(o) === JSON.stringify(fresh[part][j]);
+              expect(x === o, `${part} ${x.id} at step ${k}: kept iff unchanged`).toBe(same);
+              if (same) kept++;
+              else rebuilt++;
+            });
+          }
+          const sameLegend = JSON.stringify(previous.legend) === JSON.stringify(fresh.legend);
+          expect(next.legend === previous.legend, `legend at step ${k}`).toBe(sameLegend);
+        }
+        previous = next;
+      });
+      expect(kept).toBeGreaterThan(100);
+      expect(rebuilt).toBeGreaterThan(20);
+    },
+  );
+
+  it("ignores a previous scene of another layout", async () => {
+    const t = mlpNanTrace();
+    const a = await layoutOf(t, "values");
+    const b = await layoutOf(t, "values", ["binary_cross_entropy"]);
+    const k = t.events.length - 1;
+    const state = { trace: t, step: stateAt(t, k, "values") };
+    const before = buildScene(graphAt(t, k, "values"), a, state);
+    const next = buildScene(graphAt(t, k, "values"), b, { ...state, previous: before });
+    expect(next).toEqual(buildScene(graphAt(t, k, "values"), b, state));
+    const old = new Set<object>([...before.nodes, ...before.edges]);
+    expect([...next.nodes, ...next.edges].some((x) => old.has(x))).toBe(false);
   });
 });
 

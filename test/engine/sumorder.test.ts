@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as ops from "../../src/engine/ops/index.ts";
 import { Tensor } from "../../src/engine/tensor.ts";
+import { decodeNumber, type JsonNumber } from "../differential/compare.ts";
 
 interface SumCase {
   shape: number[];
@@ -31,10 +32,17 @@ interface ProductCase {
   b: number[];
   out: number[];
 }
+interface PowCase {
+  exponent: number;
+  input: JsonNumber[];
+  out: JsonNumber[];
+  grad: JsonNumber[];
+}
 const ref = JSON.parse(readFileSync(new URL("../fixtures/sum_order.json", import.meta.url), "utf8")) as {
   sums: SumCase[];
   sum_to: SumToCase[];
   products: ProductCase[];
+  pows: PowCase[];
 };
 
 const f32 = (shape: number[], data: number[], requiresGrad = false) =>
@@ -74,5 +82,18 @@ describe("mm, mv and dot add their products in BLAS's order", () => {
           ? ops.mv(f32([m, k], c.a), f32([k], c.b))
           : ops.dot(f32([k], c.a), f32([k], c.b));
     expect(bits(out)).toEqual(c.out);
+  });
+});
+
+describe("x ** number through ATen's special kernels", () => {
+  it.each(ref.pows.map((c) => [c.exponent, c] as const))("x ** %s: values and grads", (_name, c) => {
+    const x = f32([c.input.length], c.input.map(decodeNumber), true);
+    const y = ops.pow(x, c.exponent);
+    y.backward(ops.onesLike(y));
+    // Object.is tells -0 from 0 and matches nan
+    const same = (got: Tensor | null, want: JsonNumber[]) =>
+      want.forEach((w, i) => expect([i, got!.values[i]]).toEqual([i, decodeNumber(w)]));
+    same(y, c.out);
+    same(x.grad, c.grad);
   });
 });

@@ -265,6 +265,21 @@ export function rdiv(a: Tensor, scalar: number): Tensor {
   return mul(reciprocal(a), scalar);
 }
 
+/**
+ * `x ** exponent` on float32 as ATen's pow kernel computes it: sqrt, rsqrt, reciprocal, x*x,
+ * x*x*x and 1/(x*x) for those exponents (float32 steps; `(-0.) ** 0.5` is -0. and its grad -inf),
+ * C's pow otherwise.
+ */
+function powScalarFn(exponent: number): (x: number) => number {
+  if (exponent === 0.5) return Math.sqrt;
+  if (exponent === -0.5) return (x) => f(1 / f(Math.sqrt(x)));
+  if (exponent === -1) return (x) => 1 / x;
+  if (exponent === 2) return (x) => x * x;
+  if (exponent === 3) return (x) => f(f(x * x) * x);
+  if (exponent === -2) return (x) => 1 / f(x * x);
+  return (x) => cpow(x, exponent);
+}
+
 const runPowScalar = defineOp<{ exponent: number; floatExponent: boolean }>({
   name: "pow",
   gradFn: "PowBackward0",
@@ -273,13 +288,16 @@ const runPowScalar = defineOp<{ exponent: number; floatExponent: boolean }>({
     if (intResult && exponent < 0)
       throw new TorchError("RuntimeError", "Integers to negative integer powers are not allowed.");
     const dtype = intResult ? "int64" : "float32";
-    return mapUnary(castTo(a, dtype), (x) => cpow(x, exponent), dtype);
+    const fn = dtype === "float32" ? powScalarFn(exponent) : (x: number) => cpow(x, exponent);
+    return mapUnary(castTo(a, dtype), fn, dtype);
   },
-  backward: (g, { inputs: [a], attrs: { exponent } }) => [
-    exponent === 0
-      ? mapUnary(g, () => 0)
-      : mapGrad(g, a, a, (gi, x) => f(gi * f(exponent * f(cpow(x, exponent - 1))))),
-  ],
+  backward: (g, { inputs: [a], attrs: { exponent } }) => {
+    // ATen: grad * (exponent * self.pow(exponent - 1)), the pow through the same kernel
+    const lower = powScalarFn(exponent - 1);
+    return [
+      exponent === 0 ? mapUnary(g, () => 0) : mapGrad(g, a, a, (gi, x) => f(gi * f(exponent * f(lower(x))))),
+    ];
+  },
   saves: () => ({ inputs: [0], output: false }),
 });
 

@@ -3,12 +3,15 @@
  * cached, so stepping never lays out again and switching views back is instant (DESIGN.md: layout is
  * done once per run). A layout is only ever shown with the trace and view it was made for.
  */
-import { layoutGraph, type ElkLike } from "../layout/elk.ts";
+import { layoutGraph, warmUpGraph, type ElkLike } from "../layout/elk.ts";
 import { prepareGraph } from "../layout/prepare.ts";
 import type { Layout } from "../layout/types.ts";
 import { graphFull, type View } from "../trace/graph.ts";
 import type { Trace } from "../trace/schema.ts";
 import { type Collapse, collapseKey } from "./collapse.ts";
+
+/** The warm-up's graphs, smallest first: a real layout asked for meanwhile waits for one piece at most. */
+const WARM_UP_BOXES = [60, 150, 450];
 
 export interface ShownLayout {
   trace: Trace;
@@ -33,6 +36,23 @@ export class Layouts {
   private engine(): ElkLike {
     this.elk ??= this.makeElk();
     return this.elk;
+  }
+
+  /**
+   * Starts ELK's worker now and lays out made-up graphs in it, so the first real layout pays
+   * neither the worker's start nor ELK's cold JIT (in Chromium a cold 1,000-box layout takes
+   * several times a warm one). Call it at start-up, while the program's runtime loads; it stops
+   * as soon as a real layout is asked for. Never rejects: a failed warm-up only costs speed.
+   */
+  async warmUp(sizes: readonly number[] = WARM_UP_BOXES): Promise<void> {
+    try {
+      for (const boxes of sizes) {
+        if (this.wanted) return;
+        await layoutGraph(this.engine(), warmUpGraph(boxes));
+      }
+    } catch {
+      // the real layout will meet (and report) whatever went wrong
+    }
   }
 
   /** Asks for the layout of (trace, view, collapse); `current` changes when it is ready (at once if cached). */

@@ -6,7 +6,16 @@ import type { ElkExtendedEdge, ElkNode, LayoutOptions as ElkOptions } from "elkj
 import { BOX, boxSize, scopeMinSize } from "./box.ts";
 import { type PrepareOptions, prepareGraph } from "./prepare.ts";
 import type { Graph } from "../trace/graph.ts";
-import type { Layout, LayoutBox, LayoutGraph, LayoutPath, Point, Size } from "./types.ts";
+import type {
+  Layout,
+  LayoutBox,
+  LayoutEdgeSpec,
+  LayoutGraph,
+  LayoutNodeSpec,
+  LayoutPath,
+  Point,
+  Size,
+} from "./types.ts";
 
 /** What the adapter needs of ELK: bundled or worker, both have it. */
 export interface ElkLike {
@@ -25,6 +34,8 @@ export interface ElkAdapterOptions {
 /**
  * Layered, thoroughness 1, default Brandes-Köpf placement and default layering (DESIGN.md measured
  * the alternatives 10-20× slower). Coordinates come back absolute (ROOT), so nothing adds offsets.
+ * Linear-segments placement keeps a 1,000-box chain a 213 px column (Brandes-Köpf walks it 2,048 px
+ * sideways) but bends 2.5× as many edges, and was no faster (CPU time, warm): not used.
  */
 export function elkOptions(lg: LayoutGraph, opts: ElkAdapterOptions = {}): ElkOptions {
   const node = opts.nodeSpacing ?? 16;
@@ -297,4 +308,64 @@ export async function layoutModel(
   opts: PrepareOptions & ElkAdapterOptions = {},
 ): Promise<Layout> {
   return layoutGraph(elk, prepareGraph(graph, opts), opts);
+}
+
+/**
+ * A made-up graph of about `boxes` boxes shaped like a traced program (a chain of `tanh(h * w + b)`
+ * with constants, every fourth link adding a skip from three links back), for warming ELK up: its
+ * first layouts in a fresh worker pay for loading and JIT-compiling ELK, several times a warm one.
+ */
+export function warmUpGraph(boxes: number): LayoutGraph {
+  const nodes: LayoutNodeSpec[] = [];
+  const edges: LayoutEdgeSpec[] = [];
+  const box = (kind: LayoutNodeSpec["kind"], title: string, small = false): string => {
+    const id = `w${nodes.length}`;
+    const tensor = kind !== "op" && !small;
+    nodes.push({
+      id,
+      kind,
+      parent: null,
+      node: id,
+      stub: false,
+      small,
+      collapsed: false,
+      members: 0,
+      title,
+      shape: tensor ? [] : null,
+      dtype: tensor ? "float32" : null,
+      mayHaveGrad: tensor,
+      badge: false,
+    });
+    return id;
+  };
+  const edge = (source: string, target: string): void => {
+    const id = `e${edges.length}`;
+    edges.push({ id, source, target, kind: "forward", members: [id] });
+  };
+  const op = (title: string, inputs: string[]): string => {
+    const o = box("op", title);
+    for (const i of inputs) edge(i, o);
+    const t = box("tensor", "");
+    edge(o, t);
+    return t;
+  };
+  const chain = [box("leaf", "x")];
+  for (let k = 0; nodes.length < boxes; k++) {
+    let h = op("mul", [chain[chain.length - 1], box("constant", "1.5", true)]);
+    h = op("add", [h, box("constant", "0.1", true)]);
+    if (k % 4 === 3) h = op("add", [h, chain[chain.length - 3]]);
+    chain.push(op("tanh", [h]));
+  }
+  return {
+    view: "values",
+    direction: "DOWN",
+    nodes,
+    edges,
+    scopes: [],
+    nodeOf: Object.fromEntries(nodes.map((n) => [n.id, n.id])),
+    edgeOf: Object.fromEntries(edges.map((e) => [e.id, e.id])),
+    stubsOf: {},
+    oversize: false,
+    showValues: true,
+  };
 }

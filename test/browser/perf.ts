@@ -21,20 +21,154 @@ export interface AppPerf {
   nodes: number;
   drawn: number;
   steps: number;
-  /** ELK in the worker, as the app measured it. */
+  /** Preparation and ELK in the worker, as the app measured it ("laid out in"). */
   layoutMs: number;
   /** Median time from a key press to the frame that shows the step, stepping back (no animation). */
   stepMs: number;
   /** The same stepping forward, with the step's animation starting. */
   stepAnimatedMs: number;
-  /** Frames per second while playing at 16 steps per second through the backward pass. */
+  /** Playing at 16 steps per second through the backward pass: frame rate and its hiccups. */
+  playback: Playback;
+  /** 1000 / the median frame interval while playing (= playback.fps; kept for the perf.json readers). */
   fps: number;
 }
 
-function median(xs: number[]): number {
+export interface Playback {
+  /** 1000 / the median interval between animation frames. */
+  fps: number;
+  medianFrameMs: number;
+  p95FrameMs: number;
+  /** Intervals longer than 1.5 frames at 60 Hz (25 ms): a frame the screen did not get. */
+  droppedFrames: number;
+  frames: number;
+  windowMs: number;
+  /** Timeline steps the player advanced during the window (16/s expected: proof it played). */
+  stepsAdvanced: number;
+  /** Frames in which a gradient pulse was on screen (proof it animated, not just stepped). */
+  pulseFrames: number;
+}
+
+/** A frame the screen missed: an interval longer than 1.5 frames at 60 Hz. */
+export const DROPPED_FRAME_MS = 1.5 * (1000 / 60);
+
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** The nearest-rank percentile `p` (0-100) of `xs`. */
+export function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
+const r2 = (v: number): number => Math.round(v * 100) / 100;
+
+/** Frame statistics from the timestamps of consecutive animation frames. */
+export function frameStats(
+  stamps: number[],
+): Pick<Playback, "fps" | "medianFrameMs" | "p95FrameMs" | "droppedFrames" | "frames" | "windowMs"> {
+  const intervals = stamps.slice(1).map((t, i) => t - stamps[i]);
+  const mid = median(intervals);
+  return {
+    fps: r2(1000 / mid),
+    medianFrameMs: r2(mid),
+    p95FrameMs: r2(percentile(intervals, 95)),
+    droppedFrames: intervals.filter((d) => d > DROPPED_FRAME_MS).length,
+    frames: intervals.length,
+    windowMs: r2(stamps[stamps.length - 1] - stamps[0]),
+  };
+}
+
+/**
+ * A script for `page.addInitScript`, run before the app: it watches the app's workers from outside
+ * (nothing in the app knows it is measured). The run worker's "done" message is the moment the
+ * trace is in the page; from there a frame loop looks for the first frame with graph boxes in the
+ * scene (a graph shown before the trace must go first: a re-run) and stamps the time after that
+ * frame was painted. ELK worker round trips (request posted, answer received, boxes) are logged too,
+ * so the warm-up's layouts and the real one can be told apart.
+ * A string, not a closure: tools that transpile this file (tsx keeps function names) must not
+ * inject helpers the page does not have.
+ */
+export const WORKER_PROBE = `(() => {
+  const probe = { traces: [], elk: [] };
+  window.__gradlensProbe = probe;
+  const hasGraph = () => document.querySelector('[data-testid="scene"] .node') !== null;
+  const countBoxes = (n) => (n.children || []).reduce((a, c) => a + 1 + countBoxes(c), 0);
+  const onTrace = () => {
+    const rec = { traceAt: performance.now(), frameAt: null, drawnAt: null };
+    probe.traces.push(rec);
+    let gone = !hasGraph();
+    const tick = (ts) => {
+      const has = hasGraph();
+      if (!has) gone = true;
+      if (gone && has) {
+        rec.frameAt = ts;
+        // the frame is painted before a task queued from its animation-frame callback runs
+        setTimeout(() => { rec.drawnAt = performance.now(); }, 0);
+        return;
+      }
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  };
+  const Native = window.Worker;
+  window.Worker = class extends Native {
+    constructor(url, opts) {
+      super(url, opts);
+      if (/elk/i.test(String(url))) {
+        const sent = new Map();
+        const post = this.postMessage.bind(this);
+        this.postMessage = (msg, ...rest) => {
+          if (msg && msg.cmd === "layout") sent.set(msg.id, { sent: performance.now(), boxes: countBoxes(msg.graph) });
+          return post(msg, ...rest);
+        };
+        this.addEventListener("message", (ev) => {
+          const s = ev.data && sent.get(ev.data.id);
+          if (!s) return;
+          sent.delete(ev.data.id);
+          probe.elk.push({ ...s, received: performance.now() });
+        });
+      } else {
+        // added before the app's own onmessage: the stamp comes before the app touches the trace
+        this.addEventListener("message", (ev) => {
+          if (ev.data && ev.data.type === "done" && ev.data.trace) onTrace();
+        });
+      }
+    }
+  };
+})()`;
+
+export interface ElkRoundTrip {
+  /** Boxes in the ELK graph (compound nodes and component containers included). */
+  boxes: number;
+  sent: number;
+  received: number;
+}
+
+export interface FirstFrame {
+  /** From the run's trace arriving in the page to the painted frame showing its graph. */
+  drawnMs: number;
+  /** ELK round trips in the worker (page clock, ms since navigation), in the order answered. */
+  elk: ElkRoundTrip[];
+  /** When the trace arrived (page clock). */
+  traceAt: number;
+}
+
+/** Waits for the graph of the `k`-th run since the page loaded (WORKER_PROBE installed) to be painted. */
+export async function firstGraphFrame(page: Page, k = 0, timeout = 180_000): Promise<FirstFrame> {
+  await page.waitForFunction(
+    `(() => { const t = window.__gradlensProbe?.traces[${k}]; return !!t && t.drawnAt !== null; })()`,
+    undefined,
+    { timeout },
+  );
+  const probe = (await page.evaluate("window.__gradlensProbe")) as {
+    traces: { traceAt: number; drawnAt: number }[];
+    elk: ElkRoundTrip[];
+  };
+  const t = probe.traces[k];
+  return { drawnMs: r2(t.drawnAt - t.traceAt), elk: probe.elk, traceAt: t.traceAt };
 }
 
 /** Steps the timeline `n` times with `key` and returns each step's time to its painted frame. */
@@ -56,6 +190,31 @@ async function stepTimes(page: Page, key: "ArrowLeft" | "ArrowRight", n: number)
   );
 }
 
+/** Plays at 16 steps per second for `ms` from 60 steps before the end, stamping every frame. */
+async function measurePlayback(page: Page, ms = 2500): Promise<Playback> {
+  await page.keyboard.press("End");
+  for (let i = 0; i < 60; i++) await page.keyboard.press("ArrowLeft");
+  await page.selectOption('select[aria-label="Playback speed"]', "16");
+  const run = (await page.evaluate(`(async () => {
+    const graph = document.querySelector('[data-testid="graph"]');
+    const step0 = Number(graph.dataset.step);
+    document.querySelector('[data-testid="play"]').click();
+    const stamps = [];
+    let pulseFrames = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < ${ms}) {
+      stamps.push(await new Promise((r) => requestAnimationFrame(r)));
+      if (document.querySelector('[data-testid="scene"] .pulse')) pulseFrames++;
+    }
+    const step1 = Number(graph.dataset.step);
+    const play = document.querySelector('[data-testid="play"]');
+    if (play.getAttribute("aria-label") === "Pause") play.click();
+    return { stamps, pulseFrames, stepsAdvanced: step1 - step0 };
+  })()`)) as { stamps: number[]; pulseFrames: number; stepsAdvanced: number };
+  await page.keyboard.press("End");
+  return { ...frameStats(run.stamps), stepsAdvanced: run.stepsAdvanced, pulseFrames: run.pulseFrames };
+}
+
 /**
  * Measures the app showing the program in `page` (already run to the end, graph drawn). Leaves the
  * timeline at the end.
@@ -72,26 +231,15 @@ export async function measureApp(page: Page): Promise<AppPerf> {
   await page.keyboard.press("End");
   const back = await stepTimes(page, "ArrowLeft", 30);
   const forward = await stepTimes(page, "ArrowRight", 30);
-
-  // play through the backward pass: pulses travel while steps advance
-  await page.keyboard.press("End");
-  for (let i = 0; i < 60; i++) await page.keyboard.press("ArrowLeft");
-  await page.selectOption('select[aria-label="Playback speed"]', "16");
-  // a string, not a closure: tools that transpile this file (tsx keeps function names) must not
-  // inject helpers the page does not have
-  const fps = (await page.evaluate(`(async () => {
-    document.querySelector('[data-testid="play"]').click();
-    let frames = 0;
-    const t0 = performance.now();
-    while (performance.now() - t0 < 2500) {
-      await new Promise((r) => requestAnimationFrame(r));
-      frames++;
-    }
-    const fps = (frames * 1000) / (performance.now() - t0);
-    const play = document.querySelector('[data-testid="play"]');
-    if (play.getAttribute("aria-label") === "Pause") play.click();
-    return fps;
-  })()`)) as number;
-  await page.keyboard.press("End");
-  return { nodes, drawn, steps, layoutMs, stepMs: median(back), stepAnimatedMs: median(forward), fps };
+  const playback = await measurePlayback(page);
+  return {
+    nodes,
+    drawn,
+    steps,
+    layoutMs,
+    stepMs: median(back),
+    stepAnimatedMs: median(forward),
+    playback,
+    fps: playback.fps,
+  };
 }

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { graphAt, graphFull } from "../../src/trace/graph.ts";
 import { prepareGraph } from "../../src/layout/prepare.ts";
-import { components, layoutGraph, measureGraph, packComponents, toElk } from "../../src/layout/elk.ts";
+import {
+  components,
+  layoutGraph,
+  measureGraph,
+  packComponents,
+  toElk,
+  warmUpGraph,
+} from "../../src/layout/elk.ts";
 import { createElk, nodeElk } from "../../src/layout/elk-node.ts";
 import type { Layout, LayoutBox } from "../../src/layout/types.ts";
 import { buildScene } from "../../src/render/scene.ts";
@@ -143,5 +150,21 @@ describe("layout with bundled ELK", () => {
       seen = scene.nodes.length;
     }
     expect(seen).toBe(layout.nodes.filter((n) => n.id.indexOf("scope:") !== 0).length);
+  });
+
+  it("warms up on a made-up graph of the size asked: one connected program, laid out like a real one", async () => {
+    for (const boxes of [60, 450]) {
+      const lg = warmUpGraph(boxes);
+      expect(lg.nodes.length).toBeGreaterThanOrEqual(boxes);
+      expect(lg.nodes.length).toBeLessThan(boxes + 12);
+      expect(components(lg)).toHaveLength(1);
+      const ids = new Set(lg.nodes.map((n) => n.id));
+      for (const e of lg.edges) expect(ids.has(e.source) && ids.has(e.target)).toBe(true);
+      // the kinds a trace has: a leaf, constants (Python numbers as pills), ops and their results
+      expect(new Set(lg.nodes.map((n) => n.kind))).toEqual(new Set(["leaf", "constant", "op", "tensor"]));
+      const layout = await layoutGraph(nodeElk(), lg);
+      checkGeometry(layout);
+      expect(layout.edges.every((e) => e.points.length >= 2)).toBe(true);
+    }
   });
 });

@@ -86,13 +86,85 @@ function rootGrads(roots: Tensor[], grads: (Tensor | undefined)[]): Tensor[] {
   });
 }
 
+type Binary = (a: Tensor, b: Tensor) => Tensor;
+
+/**
+ * The binary ops of the shim's hot path, by code (the Python side reads this list for the codes):
+ * `a op b` with a tensor b, or with a Python number b wrapped as PyTorch wraps it. The `r...` ones
+ * are the reflected operators (`1 - t`: b is the number).
+ */
+const HOT_BINARY: [string, Binary][] = [
+  ["add", (a, b) => ops.add(a, b)],
+  ["sub", (a, b) => ops.sub(a, b)],
+  ["mul", ops.mul],
+  ["div", ops.div],
+  ["pow", (a, b) => ops.pow(a, b)],
+  ["eq", ops.eq],
+  ["ne", ops.ne],
+  ["lt", ops.lt],
+  ["le", ops.le],
+  ["gt", ops.gt],
+  ["ge", ops.ge],
+  ["matmul", ops.matmul],
+  ["floorDivide", floorDivide],
+  ["remainder", remainder],
+  // `b - a` (Python's `1 - t`): rsub, RsubBackward1 for a number
+  ["rsub", (a, b) => ops.rsub(a, b)],
+  // `b / a`: PyTorch computes reciprocal(a) * b (ReciprocalBackward0, MulBackward0)
+  ["rdiv", (a, b) => ops.mul(ops.reciprocal(a), b)],
+  // `b ** a` with a number b: pow(Scalar, Tensor)
+  ["rpow", (a, b) => ops.pow(b, a)],
+  ["rfloorDivide", (a, b) => floorDivide(b, a)],
+  ["rremainder", (a, b) => remainder(b, a)],
+];
+
+/** How the shim names a unary op's kind: an engine op, one of extra-ops' `unary`, or a `predicate`. */
+type UnaryKind = "op" | "extra" | "predicate";
+
+/**
+ * Engine tensors by integer handle, for the shim's hot path: an int crosses the FFI for about half
+ * the cost of a fresh JS object (Pyodide inspects each new object to pick its proxy type). The
+ * Python Tensor gives its handle back when it dies (batched, see `release`); slot 0 means "none".
+ */
+export class HandleTable {
+  private readonly tensors: (Tensor | undefined)[] = [undefined];
+  private readonly free: number[] = [];
+
+  put(t: Tensor): number {
+    const h = this.free.pop();
+    if (h === undefined) {
+      this.tensors.push(t);
+      return this.tensors.length - 1;
+    }
+    this.tensors[h] = t;
+    return h;
+  }
+
+  get(h: number): Tensor {
+    const t = this.tensors[h];
+    if (t === undefined) throw new Error(`gradlens internal error: no tensor for handle ${h}`);
+    return t;
+  }
+
+  release(h: number): void {
+    this.tensors[h] = undefined;
+    this.free.push(h);
+  }
+
+  /** Handles in use. */
+  get live(): number {
+    return this.tensors.length - 1 - this.free.length;
+  }
+}
+
 export type Bridge = ReturnType<typeof createBridge>;
 
 /**
- * `heap` is Pyodide's wasm memory as 32-bit words: the shim keeps the program's current line in a
- * cell of it (see torch/_C.py), read here without a call from Python per line.
+ * `heap` and `heapF64` are Pyodide's wasm memory as 32-bit words and as doubles: the shim keeps the
+ * program's current line in a cell of it (see torch/_C.py), read here without a call from Python per
+ * line, and passes the hot ops' arguments in cells (each argument of a call costs ~0.2 us to convert).
  */
-export function createBridge(heap: () => Int32Array) {
+export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array) {
   let hooks: TraceHooks | null = null;
   let lineCell = -1;
   /** Engine warnings of the running program, until Python prints them (a cell flags them, see torch/_C.py). */
@@ -117,6 +189,12 @@ export function createBridge(heap: () => Int32Array) {
   };
   /** Forward tracebacks of grad_fn nodes, kept while anomaly mode is on (torch.autograd.detect_anomaly). */
   let stacks = new WeakMap<Node, string>();
+  const handles = new HandleTable();
+  /** The hot ops' argument cells (see torch/_C.py ARGS, NUM): int32 and float64 indices into the heap. */
+  let argCell = -1;
+  let numCell = -1;
+  let deadCell = -1;
+  const binary = HOT_BINARY.map(([, f]) => f);
 
   const bridge = {
     ops: { ...ops } as Record<string, unknown>,
@@ -146,22 +224,78 @@ export function createBridge(heap: () => Int32Array) {
       return pendingWarnings.splice(0);
     },
 
+    // ---- the hot path: tensors by handle (see HandleTable) ----
+    /** The hot binary ops' names, in code order. */
+    hotBinaryNames: HOT_BINARY.map(([name]) => name),
+    /** Where the hot ops' arguments are: byte addresses of the int32 cells and the float64 cell. */
+    setArgCells(intAddress: number, floatAddress: number): void {
+      argCell = intAddress >> 2;
+      numCell = floatAddress >> 3;
+    },
+    /**
+     * Per hot binary op (by code), `a op b` for handles a and b in the cells [a, b]. One function of
+     * no arguments per op: each argument Python passes costs more than the op on small tensors.
+     */
+    binaryTT: binary.map((f) => (): number => {
+      const m = heap();
+      const i = argCell;
+      return handles.put(f(handles.get(m[i]), handles.get(m[i + 1])));
+    }),
+    /** Per hot binary op, `a op b` for handle a and a Python number b (the float cell); cells [a, kind]. */
+    binaryTN: binary.map((f) => (): number => {
+      const m = heap();
+      const i = argCell;
+      return handles.put(f(handles.get(m[i]), scalar(heapF64()[numCell], m[i + 1])));
+    }),
+    /**
+     * The unary op `name` (an engine op, one of extra-ops' `unary`, or a `predicate`) for the handle
+     * in the first cell; undefined when the engine lacks an op of kind "op".
+     */
+    hotUnary(name: string, kind: UnaryKind): (() => number) | undefined {
+      let f: ((a: Tensor) => Tensor) | undefined;
+      if (kind === "extra") f = (a) => unary(name, a);
+      else if (kind === "predicate") f = (a) => predicate(name as Parameters<typeof predicate>[0], a);
+      else {
+        const g = (ops as Record<string, unknown>)[name];
+        if (typeof g === "function") f = (a) => (g as (a: Tensor) => Tensor)(a);
+      }
+      if (!f) return undefined;
+      const op = f;
+      return () => handles.put(op(handles.get(heap()[argCell])));
+    },
+    /** A handle for a tensor Python holds as a JS object. */
+    handleOf(t: Tensor): number {
+      return handles.put(t);
+    },
+    tensorOf(h: number): Tensor {
+      return handles.get(h);
+    },
+    /** The byte address of the shim's dead-handle cells: [count, handle, handle, ...]. */
+    setDeadCells(address: number): void {
+      deadCell = address >> 2;
+    },
+    /** Gives back the handles listed in the dead-handle cells, and empties them. */
+    release(): void {
+      const m = heap();
+      const i = deadCell;
+      for (let k = 1; k <= m[i]; k++) handles.release(m[i + k]);
+      m[i] = 0;
+    },
+    /** Handles in use (a program's dead tensors give theirs back in batches). */
+    liveHandles(): number {
+      return handles.live;
+    },
+    labelH(h: number, name: string): void {
+      bridge.label(handles.get(h), name);
+    },
+    setStackH(h: number, text: string): void {
+      bridge.setStack(handles.get(h), text);
+    },
+
     // ---- Python numbers and binary ops ----
     scalar,
     bin(fn: (a: Tensor, b: Tensor) => Tensor, a: Tensor, b: Tensor | number, kind: number): Tensor {
       return fn(a, operand(b, kind));
-    },
-    /** `b - a` (Python's `1 - t`): rsub, RsubBackward1 for a number. */
-    rsub(a: Tensor, b: Tensor | number, kind: number): Tensor {
-      return ops.rsub(a, operand(b, kind));
-    },
-    /** `b / a`: PyTorch computes reciprocal(a) * b (ReciprocalBackward0, MulBackward0). */
-    rdiv(a: Tensor, b: Tensor | number, kind: number): Tensor {
-      return ops.mul(ops.reciprocal(a), operand(b, kind));
-    },
-    /** `b ** a` with a number b: pow(Scalar, Tensor). */
-    rpow(a: Tensor, b: Tensor | number, kind: number): Tensor {
-      return ops.pow(operand(b, kind), a);
     },
 
     // ---- creation (the engine's ops; options travel positionally, Python has no JS objects) ----

@@ -97,8 +97,11 @@ export class PythonRuntime {
     const pyodide = await loadPyodide({ indexURL: opts.indexURL, fullStdLib: false });
     installSources(pyodide, opts.sources);
     // Pyodide's internal module: its HEAP32 view is replaced when wasm memory grows, so read it each time
-    const module = (pyodide as unknown as { _module: { HEAP32: Int32Array } })._module;
-    const bridge = createBridge(() => module.HEAP32);
+    const module = (pyodide as unknown as { _module: { HEAP32: Int32Array; HEAPF64: Float64Array } })._module;
+    const bridge = createBridge(
+      () => module.HEAP32,
+      () => module.HEAPF64,
+    );
     pyodide.registerJsModule(BRIDGE_MODULE, bridge);
     pyodide.runPython(`import sys; sys.path.insert(0, ${JSON.stringify(SHIM_DIR)})`);
     return new PythonRuntime(pyodide, bridge);

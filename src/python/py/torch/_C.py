@@ -83,6 +83,11 @@ E.setLineCell(LINE.buffer_info()[0])
 WARN = array.array("i", [0])
 E.setWarnCell(WARN.buffer_info()[0])
 _take_warnings = E.takeWarnings
+# The hot ops' arguments (torch/_tensor.py): an op code and handles in ARGS, a Python number in NUM,
+# read by the JS side from wasm memory; the call itself takes no arguments.
+ARGS = array.array("i", [0, 0, 0])
+NUM = array.array("d", [0.0])
+E.setArgCells(ARGS.buffer_info()[0], NUM.buffer_info()[0])
 
 
 def flush_warnings():
@@ -94,8 +99,18 @@ def flush_warnings():
         warn(message, cls, record=False)
 
 
+# Handles (see HandleTable in src/python/bridge.ts) of tensors that died, given back in batches: one
+# call into JS per batch instead of one per tensor. DEAD[0] is the count, the handles follow; the JS
+# side empties it.
+DEAD_BATCH = 512
+DEAD = array.array("i", [0]) * (DEAD_BATCH + 1)
+E.setDeadCells(DEAD.buffer_info()[0])
+release_dead = E.release
+
+
 _set_line_cell = None
 _label = E.label
+_label_h = E.labelH
 _push_scope = E.pushScope
 _pop_scope = E.popScope
 
@@ -175,7 +190,11 @@ def _label_one(name, v):
     if isinstance(v, tensor_class):
         if not v._lab:
             v._lab = True
-            _label(v._t, name)
+            h = v._h
+            if h:
+                _label_h(h, name)
+            else:
+                _label(v._t, name)
     elif module_class is not None and isinstance(v, module_class) and v._gl_name is None:
         object.__setattr__(v, "_gl_name", name)
 
@@ -282,6 +301,7 @@ def stop():
             _pop_scope()
     line_stack.clear()
     LINE[0] = 0
+    release_dead()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from ._tensor import (
     call,
     kind_of,
     op,
+    unary_functions,
     wrap,
 )
 
@@ -37,7 +38,9 @@ def _make_unary(name):
 
 UNARY = [n for n in _unary_names if n not in ("t",)]
 for _n in UNARY:
-    globals()[_n] = _make_unary(_n)
+    # torch._tensor's for the hot ops (one Python call less), a call of the method otherwise
+    _f = globals()[_n] = unary_functions.get(_n) or _make_unary(_n)
+    _f.__module__ = __name__  # exported by __all__ below
 
 
 def square(input):

@@ -1,8 +1,14 @@
-"""torch.Tensor: a Python object around a gradlens engine tensor (a JsProxy in `_t`).
+"""torch.Tensor: a Python object around a gradlens engine tensor.
 
 Each op crosses into the engine once. Python numbers go with a kind code (1 int, 2 float, 3 bool) so
 the engine wraps them as PyTorch does (int64 or float32 wrapped numbers), which keeps type promotion
 PyTorch's. Results that are tensors get a fresh wrapper; in-place methods return `self`.
+
+A Tensor holds its engine tensor as an integer handle (`_h`, into the bridge's HandleTable), a JsProxy
+(`_t`), or both: the hot ops (arithmetic, comparisons, unary math, matmul, whole-tensor sum/mean) pass
+handles, which cross the FFI at half the cost of a fresh JS object; everything else uses `_t`. Each
+is made from the other on first use (`_handle`, `__getattr__`), and a dying Tensor queues its handle
+for release (`__del__`, batched by _C.release_dead).
 """
 import builtins
 import weakref
@@ -125,8 +131,6 @@ def wrap(r):
     """A Tensor around the engine tensor `r`."""
     t = _new_object(Tensor)
     t._t = r
-    t._lab = False
-    t._m = None
     return t
 
 
@@ -136,12 +140,10 @@ def op(f, *args):
         r = f(*args)
     except JsException as e:
         raise convert(e) from None
-    if _WARN[0]:
-        _C.flush_warnings()
     t = _new_object(Tensor)
     t._t = r
-    t._lab = False
-    t._m = None
+    if _WARN[0]:
+        _C.flush_warnings()
     if _C.anomaly:
         E.setStack(r, _C.user_stack())
     return t
@@ -158,6 +160,166 @@ def call(f, *args):
     return r
 
 
+# ---- the hot path: tensors by handle ----
+
+_handle_of = E.handleOf
+_set_stack_h = E.setStackH
+_tensor_of = E.tensorOf
+_BINARY = {name: code for code, name in enumerate(E.hotBinaryNames.to_py())}
+_ARGS = _C.ARGS
+_NUM = _C.NUM
+_DEAD = _C.DEAD
+_DEAD_BATCH = _C.DEAD_BATCH
+_release_dead = _C.release_dead
+
+
+def _handle(t):
+    """The handle of a Tensor that has only its JsProxy so far."""
+    h = t._h = _handle_of(t._t)
+    return h
+
+
+def from_handle(h):
+    """A Tensor around the engine tensor of handle `h` (an op's result: warnings and anomaly stacks as op())."""
+    t = _new_object(Tensor)
+    t._h = h
+    if _WARN[0]:
+        _C.flush_warnings()
+    if _C.anomaly:
+        _set_stack_h(h, _C.user_stack())
+    return t
+
+
+# The functions below are written out in full, not through op() and helpers: they are most of what a
+# program on small tensors runs. Arguments go in the cells _ARGS / _NUM, read by the JS side.
+
+
+def hot_binary(name):
+    """The method `self <name> other` for a tensor or Python number `other` (NotImplemented for others)."""
+    code = _BINARY[name]
+    tt = E.binaryTT[code]
+    tn = E.binaryTN[code]
+    args = _ARGS
+    num = _NUM
+
+    def method(self, other):
+        try:
+            if isinstance(other, Tensor):
+                args[0] = self._h or _handle(self)
+                args[1] = other._h or _handle(other)
+                h = tt()
+            else:
+                tp = type(other)
+                k = 2 if tp is _py_float else 1 if tp is _py_int else kind_of(other)
+                if k is None:
+                    return NotImplemented
+                args[0] = self._h or _handle(self)
+                args[1] = k
+                num[0] = other
+                h = tn()
+        except JsException as e:
+            raise convert(e) from None
+        t = _new_object(Tensor)
+        t._h = h
+        if _WARN[0]:
+            _C.flush_warnings()
+        if _C.anomaly:
+            _set_stack_h(h, _C.user_stack())
+        return t
+
+    return method
+
+
+def hot_reflected(name):
+    """`other <op> self` for a Python number `other` (`1 - t`): the engine op `name`, by handle."""
+    tn = E.binaryTN[_BINARY[name]]
+    args = _ARGS
+    num = _NUM
+
+    def method(self, other):
+        tp = type(other)
+        k = 2 if tp is _py_float else 1 if tp is _py_int else kind_of(other)
+        if k is None:
+            return NotImplemented
+        args[0] = self._h or _handle(self)
+        args[1] = k
+        num[0] = other
+        try:
+            h = tn()
+        except JsException as e:
+            raise convert(e) from None
+        t = _new_object(Tensor)
+        t._h = h
+        if _WARN[0]:
+            _C.flush_warnings()
+        if _C.anomaly:
+            _set_stack_h(h, _C.user_stack())
+        return t
+
+    return method
+
+
+def hot_tensors(name, a, b):
+    """`a <name> b` for two tensors, by handle."""
+    args = _ARGS
+    args[0] = a._h or _handle(a)
+    args[1] = b._h or _handle(b)
+    try:
+        h = E.binaryTT[_BINARY[name]]()
+    except JsException as e:
+        raise convert(e) from None
+    return from_handle(h)
+
+
+# torch.<name>(input) for the hot unary ops (torch/_functions.py uses these)
+unary_functions = {}
+
+
+def hot_unary(name, engine_name, kind):
+    """The method for a unary engine op by handle (and its torch.<name> in unary_functions), or None
+    when the engine lacks it."""
+    f = E.hotUnary(engine_name, kind)
+    if f is None:
+        return None
+    args = _ARGS
+
+    def method(self):
+        args[0] = self._h or _handle(self)
+        try:
+            h = f()
+        except JsException as e:
+            raise convert(e) from None
+        t = _new_object(Tensor)
+        t._h = h
+        if _WARN[0]:
+            _C.flush_warnings()
+        if _C.anomaly:
+            _set_stack_h(h, _C.user_stack())
+        return t
+
+    def function(input, *, out=None):
+        if out is not None:
+            raise unsupported(f"torch.{name}(out=...)")
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+        args[0] = input._h or _handle(input)
+        try:
+            h = f()
+        except JsException as e:
+            raise convert(e) from None
+        t = _new_object(Tensor)
+        t._h = h
+        if _WARN[0]:
+            _C.flush_warnings()
+        if _C.anomaly:
+            _set_stack_h(h, _C.user_stack())
+        return t
+
+    function.__name__ = function.__qualname__ = name
+    unary_functions[name] = function
+    return method
+
+
 def kind_of(x):
     k = _KIND.get(type(x))
     if k is None:
@@ -171,9 +333,6 @@ def kind_of(x):
 
 
 _bin = E.bin
-_rsub = E.rsub
-_rdiv = E.rdiv
-_rpow = E.rpow
 _inplace_bin = E.inplaceBin
 
 
@@ -185,6 +344,14 @@ def binop(f, a, b, *extra):
     if k is None:
         return NotImplemented
     return op(_bin, f, a._t, b, k, *extra)
+
+
+def _strict(name, method, a, b):
+    """A hot binary method as a named method (`a.add(b)`): TypeError for an `other` it does not take."""
+    r = method(a, b)
+    if r is NotImplemented:
+        raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor, not {type(b).__name__}")
+    return r
 
 
 def binop_strict(name, f, a, b, *extra):
@@ -393,7 +560,20 @@ ReturnMin.__repr__ = _return_type_repr
 
 
 class Tensor:
-    __slots__ = ("_t", "_lab", "_m", "__weakref__")
+    # Class-level defaults: a new Tensor sets only its handle or its JsProxy. `_t` has no default
+    # (made on first use by __getattr__); `_h` 0 is "no handle yet".
+    _h = 0
+    _lab = False  # named in the trace already (the first name wins)
+    _m = None  # [dtype, *shape], cached
+
+    def __del__(self):
+        h = self._h
+        if h:
+            n = _DEAD[0] + 1
+            _DEAD[n] = h
+            _DEAD[0] = n
+            if n == _DEAD_BATCH:
+                _release_dead()
 
     def __new__(cls, *args, **kwargs):
         # the legacy constructor: torch.Tensor([1, 2]) is a float tensor, torch.Tensor(2, 3) one of that size
@@ -705,53 +885,27 @@ class Tensor:
         return RemovableHandle(remove, proxy)
 
     # ---- arithmetic (Python operators) ----
-    def __add__(self, other):
-        return binop(_add, self, other)
-
-    __radd__ = __add__
-
-    def __sub__(self, other):
-        return binop(_sub, self, other)
-
-    def __rsub__(self, other):
-        return rop(_rsub, self, other)
-
-    def __mul__(self, other):
-        return binop(_mul, self, other)
-
-    __rmul__ = __mul__
-
-    def __truediv__(self, other):
-        return binop(_div, self, other)
-
-    def __rtruediv__(self, other):
-        return rop(_rdiv, self, other)
-
-    def __pow__(self, other):
-        return binop(_pow, self, other)
-
-    def __rpow__(self, other):
-        return rop(_rpow, self, other)
+    __add__ = __radd__ = hot_binary("add")
+    __sub__ = hot_binary("sub")
+    __rsub__ = hot_reflected("rsub")
+    __mul__ = __rmul__ = hot_binary("mul")
+    __truediv__ = hot_binary("div")
+    __rtruediv__ = hot_reflected("rdiv")
+    __pow__ = hot_binary("pow")
+    __rpow__ = hot_reflected("rpow")
 
     def __matmul__(self, other):
         if not isinstance(other, Tensor):
             return NotImplemented
-        return op(O("matmul"), self._t, other._t)
+        return hot_tensors("matmul", self, other)
 
     def __rmatmul__(self, other):
         return NotImplemented
 
-    def __floordiv__(self, other):
-        return binop(_floor_divide, self, other)
-
-    def __rfloordiv__(self, other):
-        return rop(E.rfloorDivide, self, other)
-
-    def __mod__(self, other):
-        return binop(_remainder, self, other)
-
-    def __rmod__(self, other):
-        return rop(E.rremainder, self, other)
+    __floordiv__ = hot_binary("floorDivide")
+    __rfloordiv__ = hot_reflected("rfloorDivide")
+    __mod__ = hot_binary("remainder")
+    __rmod__ = hot_reflected("rremainder")
 
     def floor_divide(self, other):
         return binop_strict("floor_divide", _floor_divide, self, other)
@@ -763,13 +917,13 @@ class Tensor:
         raise unsupported("Tensor.fmod")
 
     def __neg__(self):
-        return op(_neg, self._t)
+        return self.neg()
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return op(_abs, self._t)
+        return self.abs()
 
     def __invert__(self):
         return op(E.invert, self._t)
@@ -808,23 +962,12 @@ class Tensor:
     __ror__ = __or__
     __rxor__ = __xor__
 
-    def __eq__(self, other):
-        return binop(_eq, self, other)
-
-    def __ne__(self, other):
-        return binop(_ne, self, other)
-
-    def __lt__(self, other):
-        return binop(_lt, self, other)
-
-    def __le__(self, other):
-        return binop(_le, self, other)
-
-    def __gt__(self, other):
-        return binop(_gt, self, other)
-
-    def __ge__(self, other):
-        return binop(_ge, self, other)
+    __eq__ = hot_binary("eq")
+    __ne__ = hot_binary("ne")
+    __lt__ = hot_binary("lt")
+    __le__ = hot_binary("le")
+    __gt__ = hot_binary("gt")
+    __ge__ = hot_binary("ge")
 
     def __iadd__(self, other):
         return inplace(self, "add", other)
@@ -840,49 +983,53 @@ class Tensor:
 
     # ---- arithmetic (methods) ----
     def add(self, other, *, alpha=1):
+        if alpha == 1 and type(alpha) is _py_int:
+            return _strict("add", Tensor.__add__, self, other)
         return binop_strict("add", _add, self, other, alpha)
 
     def sub(self, other, *, alpha=1):
+        if alpha == 1 and type(alpha) is _py_int:
+            return _strict("sub", Tensor.__sub__, self, other)
         return binop_strict("sub", _sub, self, other, alpha)
 
     subtract = sub
 
     def mul(self, other):
-        return binop_strict("mul", _mul, self, other)
+        return _strict("mul", Tensor.__mul__, self, other)
 
     multiply = mul
 
     def div(self, other, *, rounding_mode=None):
         if rounding_mode is not None:
             raise unsupported(f"div(rounding_mode='{rounding_mode}')")
-        return binop_strict("div", _div, self, other)
+        return _strict("div", Tensor.__truediv__, self, other)
 
     divide = div
     true_divide = div
 
     def pow(self, exponent):
-        return binop_strict("pow", _pow, self, exponent)
+        return _strict("pow", Tensor.__pow__, self, exponent)
 
     def rsub(self, other):
         return binop_strict("rsub", O("rsub"), self, other)
 
     def eq(self, other):
-        return binop_strict("eq", _eq, self, other)
+        return _strict("eq", Tensor.__eq__, self, other)
 
     def ne(self, other):
-        return binop_strict("ne", _ne, self, other)
+        return _strict("ne", Tensor.__ne__, self, other)
 
     def lt(self, other):
-        return binop_strict("lt", _lt, self, other)
+        return _strict("lt", Tensor.__lt__, self, other)
 
     def le(self, other):
-        return binop_strict("le", _le, self, other)
+        return _strict("le", Tensor.__le__, self, other)
 
     def gt(self, other):
-        return binop_strict("gt", _gt, self, other)
+        return _strict("gt", Tensor.__gt__, self, other)
 
     def ge(self, other):
-        return binop_strict("ge", _ge, self, other)
+        return _strict("ge", Tensor.__ge__, self, other)
 
     def maximum(self, other):
         return op(O("maximum"), self._t, as_tensor_arg(other, "maximum")._t)
@@ -902,7 +1049,7 @@ class Tensor:
         return self.clamp(max=max)
 
     def matmul(self, other):
-        return op(O("matmul"), self._t, as_tensor_arg(other, "matmul")._t)
+        return hot_tensors("matmul", self, as_tensor_arg(other, "matmul"))
 
     def mm(self, other):
         return op(O("mm"), self._t, as_tensor_arg(other, "mm")._t)
@@ -1018,9 +1165,13 @@ class Tensor:
 
     # ---- reductions ----
     def sum(self, dim=None, keepdim=False, *, dtype=None):
+        if dim is None and not keepdim:
+            return _sum_all(self)
         return op(O("sum"), self._t, dims_arg(dim), keepdim)
 
     def mean(self, dim=None, keepdim=False, *, dtype=None):
+        if dim is None and not keepdim:
+            return _mean_all(self)
         return op(O("mean"), self._t, dims_arg(dim), keepdim)
 
     def prod(self, dim=None, keepdim=False, *, dtype=None):
@@ -1175,7 +1326,13 @@ class Tensor:
         return c
 
     def __getattr__(self, name):
-        if name.startswith("__") or name in Tensor.__slots__:
+        if name == "_t":
+            # a Tensor made by a hot op: its JsProxy on first use, kept
+            h = self._h
+            if h:
+                t = self._t = _tensor_of(h)
+                return t
+        if name.startswith("__") or name in _INTERNAL:
             raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
         raise unsupported(f"Tensor.{name}")
 
@@ -1184,6 +1341,9 @@ class Tensor:
 
     def __reduce_ex__(self, proto):
         raise unsupported("pickling tensors")
+
+
+_INTERNAL = ("_t", "_h", "_lab", "_m")
 
 
 def _clamp_bound(b):
@@ -1202,7 +1362,11 @@ _PREDICATES = {"isnan", "isinf", "isfinite", "logical_not"}
 
 
 def _unary(name, engine_name):
-    if engine_name in _EXTRA_UNARY:
+    kind = "extra" if engine_name in _EXTRA_UNARY else "predicate" if engine_name in _PREDICATES else "op"
+    method = hot_unary(name, engine_name, kind)
+    if method is not None:
+        pass
+    elif engine_name in _EXTRA_UNARY:
 
         def method(self):
             return op(E.unary, engine_name, self._t)
@@ -1230,6 +1394,9 @@ for _name, _engine in _unary_names.items():
     if _name not in Tensor.__dict__:
         setattr(Tensor, _name, _unary(_name, _engine))
 
+_sum_all = hot_unary("sum", "sum", "op")
+_mean_all = hot_unary("mean", "mean", "op")
+
 
 def _inplace_unary(name):
     def method(self):
@@ -1243,8 +1410,6 @@ _sub = O("sub")
 _mul = O("mul")
 _div = O("div")
 _pow = O("pow")
-_neg = O("neg")
-_abs = O("abs")
 _clamp = O("clamp")
 _index = O("index")
 _floor_divide = E.floorDivide

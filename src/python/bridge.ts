@@ -194,6 +194,11 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
   let argCell = -1;
   let numCell = -1;
   let deadCell = -1;
+  let labelCell = -1;
+  const names: string[] = [];
+  /** `h`, or -h when engine warnings wait for Python or anomaly mode wants the op's traceback. */
+  const pending = (h: number): number =>
+    (warnCell >= 0 && heap()[warnCell] !== 0) || isAnomalyEnabled() ? -h : h;
   const binary = HOT_BINARY.map(([, f]) => f);
 
   const bridge = {
@@ -235,18 +240,23 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
     /**
      * Per hot binary op (by code), `a op b` for handles a and b in the cells [a, b]. One function of
      * no arguments per op: each argument Python passes costs more than the op on small tensors.
+     * The hot functions return the result's handle, negated when Python has more to do (see `pending`).
      */
     binaryTT: binary.map((f) => (): number => {
       const m = heap();
       const i = argCell;
-      return handles.put(f(handles.get(m[i]), handles.get(m[i + 1])));
+      return pending(handles.put(f(handles.get(m[i]), handles.get(m[i + 1]))));
     }),
-    /** Per hot binary op, `a op b` for handle a and a Python number b (the float cell); cells [a, kind]. */
-    binaryTN: binary.map((f) => (): number => {
-      const m = heap();
-      const i = argCell;
-      return handles.put(f(handles.get(m[i]), scalar(heapF64()[numCell], m[i + 1])));
-    }),
+    /**
+     * Per kind of Python number (1 int, 2 float, 3 bool; 0 unused), per hot binary op: `a op b` for
+     * the handle a in the first cell and the number b in the float cell.
+     */
+    binaryTN: KINDS.map((_, kind) =>
+      binary.map((f) => (): number => {
+        const m = heap();
+        return pending(handles.put(f(handles.get(m[argCell]), scalar(heapF64()[numCell], kind))));
+      }),
+    ),
     /**
      * The unary op `name` (an engine op, one of extra-ops' `unary`, or a `predicate`) for the handle
      * in the first cell; undefined when the engine lacks an op of kind "op".
@@ -261,7 +271,14 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
       }
       if (!f) return undefined;
       const op = f;
-      return () => handles.put(op(handles.get(heap()[argCell])));
+      return () => pending(handles.put(op(handles.get(heap()[argCell]))));
+    },
+    /** `meta` and `item` of the tensor whose handle is in the first cell. */
+    metaH(): (string | number)[] {
+      return bridge.meta(handles.get(heap()[argCell]));
+    },
+    itemH(): number {
+      return handles.get(heap()[argCell]).item();
     },
     /** A handle for a tensor Python holds as a JS object. */
     handleOf(t: Tensor): number {
@@ -285,8 +302,19 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
     liveHandles(): number {
       return handles.live;
     },
-    labelH(h: number, name: string): void {
-      bridge.label(handles.get(h), name);
+    /** A number for a variable name, so that labelling by handle passes no string. */
+    nameId(name: string): number {
+      names.push(name);
+      return names.length - 1;
+    },
+    /** The byte address of the label cells: [handle, name id]. */
+    setLabelCells(address: number): void {
+      labelCell = address >> 2;
+    },
+    /** `label` for the tensor and name (by id) in the label cells. */
+    labelH(): void {
+      const m = heap();
+      bridge.label(handles.get(m[labelCell]), names[m[labelCell + 1]]);
     },
     setStackH(h: number, text: string): void {
       bridge.setStack(handles.get(h), text);

@@ -111,6 +111,11 @@ release_dead = E.release
 _set_line_cell = None
 _label = E.label
 _label_h = E.labelH
+# Tensors with a handle are labelled through these cells, [handle, name id], names numbered once.
+LABEL = array.array("i", [0, 0])
+E.setLabelCells(LABEL.buffer_info()[0])
+_name_ids = {}
+_name_id = E.nameId
 _push_scope = E.pushScope
 _pop_scope = E.popScope
 
@@ -192,7 +197,12 @@ def _label_one(name, v):
             v._lab = True
             h = v._h
             if h:
-                _label_h(h, name)
+                i = _name_ids.get(name)
+                if i is None:
+                    i = _name_ids[name] = _name_id(name)
+                LABEL[0] = h
+                LABEL[1] = i
+                _label_h()
             else:
                 _label(v._t, name)
     elif module_class is not None and isinstance(v, module_class) and v._gl_name is None:

@@ -173,32 +173,54 @@ _DEAD_BATCH = _C.DEAD_BATCH
 _release_dead = _C.release_dead
 
 
+_item_h = E.itemH
+_meta_h_call = E.metaH
+
+
+def _meta_h(t):
+    _ARGS[0] = t._h
+    return _meta_h_call()
+
+
 def _handle(t):
     """The handle of a Tensor that has only its JsProxy so far."""
     h = t._h = _handle_of(t._t)
     return h
 
 
-def from_handle(h):
-    """A Tensor around the engine tensor of handle `h` (an op's result: warnings and anomaly stacks as op())."""
-    t = _new_object(Tensor)
-    t._h = h
+def _pending(h):
+    """After a hot op whose JS side said there is more to do: print the engine's warnings, keep the
+    op's traceback for anomaly mode (as op() does)."""
     if _WARN[0]:
         _C.flush_warnings()
     if _C.anomaly:
         _set_stack_h(h, _C.user_stack())
+
+
+def from_handle(h):
+    """A Tensor for a hot op's result `h` (negative: see _pending)."""
+    t = _new_object(Tensor)
+    if h > 0:
+        t._h = h
+        return t
+    t._h = h = -h
+    _pending(h)
     return t
 
 
 # The functions below are written out in full, not through op() and helpers: they are most of what a
-# program on small tensors runs. Arguments go in the cells _ARGS / _NUM, read by the JS side.
+# program on small tensors runs. Arguments go in the cells _ARGS / _NUM, read by the JS side; the
+# result is a handle, negative when _pending has work.
 
 
 def hot_binary(name):
     """The method `self <name> other` for a tensor or Python number `other` (NotImplemented for others)."""
     code = _BINARY[name]
     tt = E.binaryTT[code]
-    tn = E.binaryTN[code]
+    by_kind = E.binaryTN
+    tn_int = by_kind[1][code]
+    tn_float = by_kind[2][code]
+    tn_bool = by_kind[3][code]
     args = _ARGS
     num = _NUM
 
@@ -210,21 +232,26 @@ def hot_binary(name):
                 h = tt()
             else:
                 tp = type(other)
-                k = 2 if tp is _py_float else 1 if tp is _py_int else kind_of(other)
-                if k is None:
-                    return NotImplemented
+                if tp is _py_float:
+                    f = tn_float
+                elif tp is _py_int:
+                    f = tn_int
+                else:
+                    k = kind_of(other)
+                    if k is None:
+                        return NotImplemented
+                    f = tn_bool if k == 3 else tn_int if k == 1 else tn_float
                 args[0] = self._h or _handle(self)
-                args[1] = k
                 num[0] = other
-                h = tn()
+                h = f()
         except JsException as e:
             raise convert(e) from None
         t = _new_object(Tensor)
-        t._h = h
-        if _WARN[0]:
-            _C.flush_warnings()
-        if _C.anomaly:
-            _set_stack_h(h, _C.user_stack())
+        if h > 0:
+            t._h = h
+            return t
+        t._h = h = -h
+        _pending(h)
         return t
 
     return method
@@ -232,29 +259,32 @@ def hot_binary(name):
 
 def hot_reflected(name):
     """`other <op> self` for a Python number `other` (`1 - t`): the engine op `name`, by handle."""
-    tn = E.binaryTN[_BINARY[name]]
+    code = _BINARY[name]
+    by_kind = E.binaryTN
+    tn_int = by_kind[1][code]
+    tn_float = by_kind[2][code]
+    tn_bool = by_kind[3][code]
     args = _ARGS
     num = _NUM
 
     def method(self, other):
         tp = type(other)
-        k = 2 if tp is _py_float else 1 if tp is _py_int else kind_of(other)
-        if k is None:
-            return NotImplemented
+        if tp is _py_float:
+            f = tn_float
+        elif tp is _py_int:
+            f = tn_int
+        else:
+            k = kind_of(other)
+            if k is None:
+                return NotImplemented
+            f = tn_bool if k == 3 else tn_int if k == 1 else tn_float
         args[0] = self._h or _handle(self)
-        args[1] = k
         num[0] = other
         try:
-            h = tn()
+            h = f()
         except JsException as e:
             raise convert(e) from None
-        t = _new_object(Tensor)
-        t._h = h
-        if _WARN[0]:
-            _C.flush_warnings()
-        if _C.anomaly:
-            _set_stack_h(h, _C.user_stack())
-        return t
+        return from_handle(h)
 
     return method
 
@@ -290,11 +320,11 @@ def hot_unary(name, engine_name, kind):
         except JsException as e:
             raise convert(e) from None
         t = _new_object(Tensor)
-        t._h = h
-        if _WARN[0]:
-            _C.flush_warnings()
-        if _C.anomaly:
-            _set_stack_h(h, _C.user_stack())
+        if h > 0:
+            t._h = h
+            return t
+        t._h = h = -h
+        _pending(h)
         return t
 
     def function(input, *, out=None):
@@ -308,11 +338,11 @@ def hot_unary(name, engine_name, kind):
         except JsException as e:
             raise convert(e) from None
         t = _new_object(Tensor)
-        t._h = h
-        if _WARN[0]:
-            _C.flush_warnings()
-        if _C.anomaly:
-            _set_stack_h(h, _C.user_stack())
+        if h > 0:
+            t._h = h
+            return t
+        t._h = h = -h
+        _pending(h)
         return t
 
     function.__name__ = function.__qualname__ = name
@@ -586,10 +616,18 @@ class Tensor:
         raise unsupported("this form of the torch.Tensor constructor")
 
     # ---- metadata ----
+    def _value(self):
+        """The element of a one-element tensor, as the engine holds it."""
+        h = self._h
+        if h:
+            _ARGS[0] = h
+            return call(_item_h)
+        return call(_item, self._t)
+
     def _meta(self):
         m = self._m
         if m is None:
-            m = self._m = _meta(self._t).to_py()
+            m = self._m = (_meta_h(self) if self._h else _meta(self._t)).to_py()
         return m
 
     @property
@@ -707,7 +745,7 @@ class Tensor:
         raise unsupported("Tensor.numpy", "there is no NumPy here: use .tolist()")
 
     def item(self):
-        v = call(_item, self._t)
+        v = self._value()
         d = self._meta()[0]
         if d == "float32":
             return _py_float(v)
@@ -743,17 +781,17 @@ class Tensor:
     def __float__(self):
         if self.numel() != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
-        return _py_float(call(_item, self._t))
+        return _py_float(self._value())
 
     def __int__(self):
         if self.numel() != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
-        return _py_int(call(_item, self._t))
+        return _py_int(self._value())
 
     def __index__(self):
         if self._meta()[0] == "float32" or self.numel() != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
-        return _py_int(call(_item, self._t))
+        return _py_int(self._value())
 
     def __bool__(self):
         n = self.numel()
@@ -761,7 +799,7 @@ class Tensor:
             if n == 0:
                 raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-        return _py_bool(call(_item, self._t))
+        return _py_bool(self._value())
 
     def __complex__(self):
         return complex(self.__float__())

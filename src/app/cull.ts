@@ -23,6 +23,14 @@ export function cullRect(view: Rect): Rect {
   };
 }
 
+interface Box {
+  id: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
 export function intersects(r: Rect, x: number, y: number, w: number, h: number): boolean {
   return x <= r.x1 && x + w >= r.x0 && y <= r.y1 && y + h >= r.y0;
 }
@@ -47,4 +55,24 @@ export function pointsBox(points: readonly { x: number; y: number }[]): Rect {
 
 export function rectKey(r: Rect | null): string {
   return r ? `${r.x0},${r.y0},${r.x1},${r.y1}` : "";
+}
+
+/**
+ * Ids of a layout's boxes and edges that meet `r`: what a scene of that layout draws there (a scene
+ * node or edge has its layout box's or path's place and id).
+ */
+export function nearView(
+  layout: {
+    nodes: readonly Box[];
+    edges: readonly { id: string; points: readonly { x: number; y: number }[] }[];
+  },
+  r: Rect,
+): Set<string> {
+  const out = new Set<string>();
+  for (const b of layout.nodes) if (intersects(r, b.x, b.y, b.w, b.h)) out.add(b.id);
+  for (const e of layout.edges) {
+    const b = pointsBox(e.points);
+    if (intersects(r, b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0)) out.add(e.id);
+  }
+  return out;
 }

@@ -104,9 +104,19 @@ export class AppState {
   readonly currentLine = $derived(sourceLineAt(this.events, this.step));
   /** Where non-finite values spread (computed once per trace), on the graph at this step and view. */
   readonly spread = $derived(this.trace ? spreadPath(this.trace) : null);
-  readonly spreadView: SpreadView | null = $derived(
-    this.spread && this.graph ? onGraph(this.spread[this.view], this.graph) : null,
-  );
+  readonly spreadView: SpreadView | null = $derived.by(() => {
+    if (!this.spread || !this.graph) return null;
+    // the path on the graph depends only on which nodes and edges are drawn (a prefix of the run's),
+    // not on grads: while backward steps add nothing, it is the same object, and nothing redraws for it
+    const path = this.spread[this.view];
+    const { nodes, edges } = this.graph;
+    const m = this.lastSpread;
+    if (m && m.path === path && m.nodes === nodes.length && m.edges === edges.length) return m.view;
+    const view = onGraph(path, this.graph);
+    this.lastSpread = { path, nodes: nodes.length, edges: edges.length, view };
+    return view;
+  });
+  private lastSpread: { path: object; nodes: number; edges: number; view: SpreadView } | null = null;
   /** Graph nodes whose value or grad differs in the shown what-if replay. */
   readonly changedNodes: ReadonlySet<string> | null = $derived(
     this.whatIf && this.graph ? changedNodeIds(this.graph, this.whatIf.changed) : null,

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { cullRect, intersects, pointsBox, rectKey } from "../../src/app/cull.ts";
+import { cullRect, intersects, nearView, pointsBox, rectKey } from "../../src/app/cull.ts";
+import { layoutGraph } from "../../src/layout/elk.ts";
+import { nodeElk } from "../../src/layout/elk-node.ts";
+import { prepareGraph } from "../../src/layout/prepare.ts";
+import { buildScene } from "../../src/render/scene.ts";
+import { graphAt, graphFull, stateAt } from "../../src/trace/graph.ts";
+import { mlpTrace } from "./mlp.ts";
 
 describe("culling to the view", () => {
   it("widens the view by half a view each way, snapped so small pans keep the same rectangle", () => {
@@ -28,5 +34,34 @@ describe("culling to the view", () => {
     ];
     expect(pointsBox(pts)).toEqual({ x0: -3, y0: 10, x1: 5, y1: 40 });
     expect(pointsBox(pts)).toBe(pointsBox(pts));
+  });
+
+  it("finds, from the layout alone, the scene nodes and edges that meet a rectangle", async () => {
+    const trace = mlpTrace();
+    const layout = await layoutGraph(nodeElk(), prepareGraph(graphFull(trace, "values"), { trace }));
+    const k = trace.events.length - 3;
+    const scene = buildScene(graphAt(trace, k, "values"), layout, {
+      trace,
+      step: stateAt(trace, k, "values"),
+    });
+    const r = {
+      x0: layout.width * 0.3,
+      y0: layout.height * 0.2,
+      x1: layout.width * 0.7,
+      y1: layout.height * 0.6,
+    };
+    const near = nearView(layout, r);
+    const nodesIn = scene.nodes.filter((n) => intersects(r, n.x, n.y, n.w, n.h)).map((n) => n.id);
+    const edgesIn = scene.edges
+      .filter((e) => {
+        const b = pointsBox(e.points);
+        return intersects(r, b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0);
+      })
+      .map((e) => e.id);
+    expect(nodesIn.length).toBeGreaterThan(2);
+    expect(nodesIn.length).toBeLessThan(scene.nodes.length);
+    expect(edgesIn.length).toBeGreaterThan(2);
+    expect(scene.nodes.filter((n) => near.has(n.id)).map((n) => n.id)).toEqual(nodesIn);
+    expect(scene.edges.filter((e) => near.has(e.id)).map((e) => e.id)).toEqual(edgesIn);
   });
 });

@@ -256,13 +256,27 @@ describe("debugging views in Chromium", { timeout: 180_000 }, () => {
     expect(await page.textContent('[data-testid="inspector-origin"]')).toMatch(/sqrt\(-0\.0244\d*\) = nan/);
     await h.shot(page, "debug-05-nan-loop-jump");
 
-    // from the end of the run, with the layout long ready, the same jump pans back to the origin
+    // from the end of the run, zoomed in on the graph's start, the same jump pans back to the origin
     await page.click('[data-testid="fit"]');
+    await settle(page);
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.keyboard.press("End");
-    await page.click('[data-testid="graph-svg"]', { position: { x: 5, y: 5 } });
-    for (let i = 0; i < 3; i++) await page.click('button[aria-label="Zoom in"]');
     await settle(page);
+    await page.click('[data-testid="graph-svg"]', { position: { x: 5, y: 5 } });
+    for (let i = 0; i < 3; i++) {
+      await page.click('button[aria-label="Zoom in"]');
+      await settle(page);
+    }
+    const svg = (await page.locator('[data-testid="graph-svg"]').boundingBox())!;
+    for (let i = 0; i < 3; i++) {
+      // drag the drawing right and down: the view moves toward its top left corner
+      await page.mouse.move(svg.x + 100, svg.y + 100);
+      await page.mouse.down();
+      await page.mouse.move(svg.x + 400, svg.y + 400, { steps: 8 });
+      await page.mouse.up();
+    }
+    await settle(page);
+    await h.shot(page, "debug-06-before-second-jump");
     // the origin (no longer selected) is out of view before the jump
     expect(await page.locator("[data-testid=scene] .node.selected").count()).toBe(0);
     expect(await boxInView(page, "[data-testid=scene] .node[data-origin]")).toBe(false);

@@ -250,6 +250,43 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
   return new Tensor(orderedSum(g.values, g.shape, dims), shape, "float32");
 }
 
+const fr = Math.fround;
+/** float32 fused multiply-add: the product is exact in float64, the sum rounds (twice, rarely apart). */
+const fmaf = (a: number, b: number, c: number) => fr(a * b + c);
+/** Round half to even, as cvtps2dq does. */
+function rintf(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+const R_LN2F = fr(1.4426950408889634);
+const L2UF = fr(0.693145751953125);
+const L2LF = fr(1.428606765330187045e-6);
+const EXP_POLY = [
+  0.00139304355252534151077271, 0.00833336077630519866943359, 0.0416664853692054748535156,
+  0.166666671633720397949219, 0.5,
+].map(fr);
+
+/**
+ * `torch.exp` on float32: SLEEF's expf_u10 (AVX2, with FMA), which ATen's vectorized exp runs for
+ * every element, tail included. It is within 1 ulp of e^x but not always the nearest float32 (1
+ * value in 10 differs from expf32), and prints differ where a result cancels.
+ */
+export function expSleef(x: number): number {
+  if (x !== x) return NaN;
+  const d = fr(x);
+  const q = rintf(fr(d * R_LN2F));
+  let s = fmaf(q, -L2UF, d);
+  s = fmaf(q, -L2LF, s);
+  let u = fr(0.000198527617612853646278381);
+  for (const c of EXP_POLY) u = fmaf(u, s, c);
+  u = fr(1 + fmaf(fr(s * s), u, s));
+  const half = q >> 1;
+  u = fr(fr(u * 2 ** half) * 2 ** (q - half));
+  if (d < -104) return 0;
+  if (d > 100) return Infinity;
+  return u;
+}
+
 /** exp's table: 2^(k/256), and the powers of two that scale it. */
 const EXP_TABLE = Float64Array.from({ length: 256 }, (_, k) => Math.pow(2, k / 256));
 const POW2 = Float64Array.from({ length: 321 }, (_, m) => Math.pow(2, m - 160));

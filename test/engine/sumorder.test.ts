@@ -43,6 +43,8 @@ const ref = JSON.parse(readFileSync(new URL("../fixtures/sum_order.json", import
   sum_to: SumToCase[];
   products: ProductCase[];
   pows: PowCase[];
+  tanh: { input: number[]; upstream: number[]; grad: number[] };
+  exp: { input: JsonNumber[]; out: JsonNumber[] };
 };
 
 const f32 = (shape: number[], data: number[], requiresGrad = false) =>
@@ -96,4 +98,17 @@ describe("x ** number through ATen's special kernels", () => {
     same(y, c.out);
     same(x.grad, c.grad);
   });
+});
+
+it("tanh's grad rounds 1 - y * y once, as ATen's fused kernel does", () => {
+  const { input, upstream, grad } = ref.tanh;
+  const x = f32([input.length], input, true);
+  ops.tanh(x).backward(f32([input.length], upstream));
+  expect(bits(x.grad)).toEqual(grad);
+});
+
+it("exp is SLEEF's expf_u10, as ATen's vectorized exp", () => {
+  const { input, out } = ref.exp;
+  const y = ops.exp(f32([input.length], input.map(decodeNumber)));
+  input.forEach((x, i) => expect([x, y.values[i]]).toEqual([x, decodeNumber(out[i])]));
 });

@@ -3,7 +3,16 @@ import { defineOp, type OpDef, runInplace, getOp } from "../registry.ts";
 import type { DType } from "../dtype.ts";
 import { TorchError } from "../errors.ts";
 import { Tensor, type Operand } from "../tensor.ts";
-import { castTo, expf32, mapBinary, mapTernary, mapUnary, resultType, sumToShape } from "../kernels.ts";
+import {
+  castTo,
+  expf32,
+  expSleef,
+  mapBinary,
+  mapTernary,
+  mapUnary,
+  resultType,
+  sumToShape,
+} from "../kernels.ts";
 
 const f = Math.fround;
 
@@ -80,7 +89,7 @@ export const sqrt = unaryOp({
 export const exp = unaryOp({
   name: "exp",
   gradFn: "ExpBackward0",
-  fn: expf32,
+  fn: expSleef,
   grad: (g, _x, y) => f(g * y),
   saves: "output",
 });
@@ -116,7 +125,8 @@ export const tanh = unaryOp({
   name: "tanh",
   gradFn: "TanhBackward0",
   fn: Math.tanh,
-  grad: (g, _x, y) => f(g * f(1 - f(y * y))),
+  // ATen's tanh_backward, a * (1 - b * b): GCC fuses 1 - b * b into one FMA (one rounding)
+  grad: (g, _x, y) => f(g * f(1 - y * y)),
   saves: "output",
 });
 export const sigmoid = unaryOp({

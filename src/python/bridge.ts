@@ -1,7 +1,9 @@
 /**
  * The JS module the Python `torch` shim imports (`import _gradlens_engine`). Every Python call crosses
  * into JS once: Python numbers travel with a kind code (int/float/bool) so they become the right
- * wrapped-number dtype here, and tensors travel as JS objects (Python holds a JsProxy).
+ * wrapped-number dtype here, and tensors travel as JS objects (Python holds a JsProxy) or, on the hot
+ * path (arithmetic, unary math, matmul), as integer handles into a HandleTable, with the arguments
+ * in cells of wasm memory.
  */
 import * as ops from "../engine/ops/index.ts";
 import { Tensor } from "../engine/tensor.ts";
@@ -193,7 +195,6 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
   /** The hot ops' argument cells (see torch/_C.py ARGS, NUM): int32 and float64 indices into the heap. */
   let argCell = -1;
   let numCell = -1;
-  let deadCell = -1;
   let labelCell = -1;
   const names: string[] = [];
   /** `h`, or -h when engine warnings wait for Python or anomaly mode wants the op's traceback. */
@@ -287,16 +288,11 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
     tensorOf(h: number): Tensor {
       return handles.get(h);
     },
-    /** The byte address of the shim's dead-handle cells: [count, handle, handle, ...]. */
-    setDeadCells(address: number): void {
-      deadCell = address >> 2;
-    },
-    /** Gives back the handles listed in the dead-handle cells, and empties them. */
-    release(): void {
+    /** Gives back `count` handles listed as int32 at byte `address` of wasm memory. */
+    release(address: number, count: number): void {
       const m = heap();
-      const i = deadCell;
-      for (let k = 1; k <= m[i]; k++) handles.release(m[i + k]);
-      m[i] = 0;
+      const at = address >> 2;
+      for (let k = 0; k < count; k++) handles.release(m[at + k]);
     },
     /** Handles in use (a program's dead tensors give theirs back in batches). */
     liveHandles(): number {

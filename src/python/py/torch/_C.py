@@ -99,13 +99,28 @@ def flush_warnings():
         warn(message, cls, record=False)
 
 
-# Handles (see HandleTable in src/python/bridge.ts) of tensors that died, given back in batches: one
-# call into JS per batch instead of one per tensor. DEAD[0] is the count, the handles follow; the JS
-# side empties it.
+# Handles (see HandleTable in src/python/bridge.ts) of tensors that died (Tensor.__del__), given back
+# in batches: one call into JS per batch instead of one per tensor.
 DEAD_BATCH = 512
-DEAD = array.array("i", [0]) * (DEAD_BATCH + 1)
-E.setDeadCells(DEAD.buffer_info()[0])
-release_dead = E.release
+dead_handles = []
+_release = E.release
+_releasing = False
+
+
+def release_dead():
+    global _releasing
+    if _releasing:
+        # a tensor died while a batch was being given back (a gc pass): the next batch takes it
+        return
+    _releasing = True
+    try:
+        n = len(dead_handles)
+        if n:
+            batch = array.array("i", dead_handles[:n])
+            del dead_handles[:n]
+            _release(batch.buffer_info()[0], n)
+    finally:
+        _releasing = False
 
 
 _set_line_cell = None

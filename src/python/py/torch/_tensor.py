@@ -168,7 +168,7 @@ _tensor_of = E.tensorOf
 _BINARY = {name: code for code, name in enumerate(E.hotBinaryNames.to_py())}
 _ARGS = _C.ARGS
 _NUM = _C.NUM
-_DEAD = _C.DEAD
+_dead = _C.dead_handles
 _DEAD_BATCH = _C.DEAD_BATCH
 _release_dead = _C.release_dead
 
@@ -599,10 +599,8 @@ class Tensor:
     def __del__(self):
         h = self._h
         if h:
-            n = _DEAD[0] + 1
-            _DEAD[n] = h
-            _DEAD[0] = n
-            if n == _DEAD_BATCH:
+            _dead.append(h)
+            if len(_dead) >= _DEAD_BATCH:
                 _release_dead()
 
     def __new__(cls, *args, **kwargs):

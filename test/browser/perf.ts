@@ -171,6 +171,12 @@ export async function firstGraphFrame(page: Page, k = 0, timeout = 180_000): Pro
   return { drawnMs: r2(t.drawnAt - t.traceAt), elk: probe.elk, traceAt: t.traceAt };
 }
 
+/** The layout time the app shows in its run stats ("laid out in 705 ms" / "in 1.2 s"), ms; NaN if absent. */
+export function laidOutMs(stats: string): number {
+  const m = /laid out in ([\d.]+) (ms|s)/.exec(stats);
+  return m ? Number(m[1]) * (m[2] === "s" ? 1000 : 1) : NaN;
+}
+
 /** Steps the timeline `n` times with `key` and returns each step's time to its painted frame. */
 async function stepTimes(page: Page, key: "ArrowLeft" | "ArrowRight", n: number): Promise<number[]> {
   return page.evaluate(
@@ -220,9 +226,7 @@ async function measurePlayback(page: Page, ms = 2500): Promise<Playback> {
  * timeline at the end.
  */
 export async function measureApp(page: Page): Promise<AppPerf> {
-  const stats = (await page.textContent('[data-testid="run-stats"]')) ?? "";
-  const m = /laid out in ([\d.]+) (ms|s)/.exec(stats);
-  const layoutMs = m ? Number(m[1]) * (m[2] === "s" ? 1000 : 1) : NaN;
+  const layoutMs = laidOutMs((await page.textContent('[data-testid="run-stats"]')) ?? "");
   const nodes = Number(await page.getAttribute('[data-testid="graph"]', "data-nodes"));
   const drawn = await page.locator("[data-testid=scene] .node").count();
   const count = (await page.textContent('[data-testid="step-count"]')) ?? "";

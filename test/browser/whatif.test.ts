@@ -101,6 +101,9 @@ describe("what-if in Chromium", { timeout: 180_000 }, () => {
     expect(await page.textContent('[data-testid="run-stats"]')).toContain("what-if replay");
     expect(await page.locator('[data-testid="replay-error"]').count()).toBe(0);
     await h.shot(page, "whatif-01-mlp-clamp");
+    // the clamp (still selected) shows in its input the value the replay on screen used
+    await edit.waitFor();
+    expect(await input.inputValue()).toBe("0.9999999");
 
     // the loss is PyTorch's -15.942385 (0.9999999 clamps the sigmoid's 1.0 output)
     await page.click('[data-testid="fit"]');
@@ -121,6 +124,11 @@ describe("what-if in Chromium", { timeout: 180_000 }, () => {
     );
     expect(await page.locator('[data-testid="whatif-banner"]').count()).toBe(0);
     expect(await page.locator("[data-testid=scene] .node[data-changed]").count()).toBe(0);
+    await page.click('[data-testid="fit"]');
+    await page.waitForTimeout(600);
+    await page.click('[data-testid=scene] .node[aria-label^="clamp"]:not([data-stub])');
+    await edit.waitFor();
+    expect(Number(await input.inputValue())).toBe(1 - 1e-8);
     // back to the run itself: its output is shown as its own again
     expect(await page.locator('[data-testid="output-whatif-note"]').count()).toBe(0);
     expect(await page.getAttribute('[data-testid="output"] pre', "data-of")).toBe("run");

@@ -316,34 +316,21 @@ describe("recorder payloads", () => {
     });
   });
 
-  it("costs little above the size cap: one summary pass per new tensor, no copy", () => {
+  it("keeps a summary, not the data, of tensors above the size cap (npm run bench measures the cost)", () => {
     const n = 1_000_000;
     const a = new Tensor(
       Float32Array.from({ length: n }, (_, i) => Math.sin(i)),
       [n],
       "float32",
     );
-    const chain = () => ops.tanh(ops.mul(ops.add(ops.mul(a, a), 1), a));
-    const plain: number[] = [];
-    const recorded: number[] = [];
-    const rec = new Recorder();
-    for (let i = 0; i < 15; i++) {
-      let t0 = performance.now();
-      chain();
-      plain.push(performance.now() - t0);
-      rec.start();
-      t0 = performance.now();
-      chain();
-      recorded.push(performance.now() - t0);
-      rec.stop();
-    }
-    const median = (xs: number[]) => xs.slice(3).sort((x, y) => x - y)[6];
-    const [p, r] = [median(plain), median(recorded)];
-    console.log(`recording overhead, 4 ops on 1e6 elements: ${p.toFixed(2)} ms → ${r.toFixed(2)} ms`);
-    expect(Object.values(rec.trace.tensors).every((t) => t.data === null || t.summary.numel <= 4096)).toBe(
-      true,
-    );
-    // the target is 25% (npm run bench measures it); a loose bound keeps a busy CI machine quiet
-    expect(r / p).toBeLessThan(2);
+    const rec = new Recorder().start();
+    const out = ops.tanh(ops.mul(ops.add(ops.mul(a, a), 1), a));
+    rec.stop();
+    const big = Object.values(rec.trace.tensors).filter((t) => t.summary.numel === n);
+    expect(big.length).toBe(5);
+    expect(big.every((t) => t.data === null)).toBe(true);
+    let max = -Infinity;
+    for (const v of out.values) max = Math.max(max, v);
+    expect(big.at(-1)!.summary.max).toBeCloseTo(max, 6);
   });
 });

@@ -3,11 +3,15 @@
  * graphs of ~100, ~1,000 and ~5,000 nodes (the autograd view of a scalar MLP, micrograd style, each
  * neuron a scope inside its layer's scope; above 1,500 boxes the scopes collapse), next to dagre on
  * the very same prepared graph (same boxes, sizes and compound structure); then the per-step cost
- * of building the scene and its SVG for a ~1,000-node graph.
+ * of building the scene and its SVG for a ~1,000-node graph; and a fresh process's first layout of
+ * a ~1,000-box program, cold and after the app's warm-up (CPU time: load on the machine barely
+ * moves it).
  */
 import dagre from "@dagrejs/dagre";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { add, manualSeed, mul, randn, tanh, type Tensor } from "../src/engine/index.ts";
-import { layoutGraph, measureGraph } from "../src/layout/elk.ts";
+import { ELK_WARM_UP_BOXES, layoutGraph, measureGraph } from "../src/layout/elk.ts";
 import { createElk } from "../src/layout/elk-node.ts";
 import { prepareGraph } from "../src/layout/prepare.ts";
 import type { LayoutGraph } from "../src/layout/types.ts";
@@ -148,10 +152,50 @@ export async function layoutBench(sizes: number[] = [100, 1000, 5000]): Promise<
   return rows;
 }
 
+interface FirstLayout {
+  warmUpCpuMs: number[];
+  firstCpuMs: number;
+  boxes: number;
+}
+
+/** bench/elk-first.ts in a fresh Node: its first layout of the 1,000-box program after `warmUp`. */
+function firstLayout(warmUp: readonly number[]): FirstLayout {
+  const script = fileURLToPath(new URL("./elk-first.ts", import.meta.url));
+  const out = execFileSync(process.execPath, ["--import", "tsx", script, ...warmUp.map(String)], {
+    encoding: "utf8",
+  });
+  return JSON.parse(out.trim().split("\n").pop()!) as FirstLayout;
+}
+
+/** The first ELK layout in a fresh process, cold and after the warm-up the app does (median of `runs`). */
+export function firstLayoutBench(runs = 3): BenchResult[] {
+  const rows: BenchResult[] = [];
+  for (const [name, warmUp] of [
+    ["layout-elk-first-1000-cold", []],
+    ["layout-elk-first-1000-after-warm-up", ELK_WARM_UP_BOXES],
+  ] as const) {
+    const samples = Array.from({ length: runs }, () => firstLayout(warmUp));
+    const first = samples.map((s) => s.firstCpuMs);
+    rows.push({
+      bench: name,
+      unit: "ms",
+      // CPU time is the measure here: one sample per process, on a machine that may be busy
+      ours: median(first),
+      ours_cpu: median(first),
+      samples: first,
+      warm_up: [...warmUp],
+      warm_up_cpu_ms: median(samples.map((s) => s.warmUpCpuMs.reduce((a, b) => a + b, 0))),
+      boxes: samples[0].boxes,
+    });
+  }
+  return rows;
+}
+
 export const layoutSuite: Suite = {
   name: "layout",
   run: async (report) => {
     for (const row of await layoutBench()) report(row);
+    for (const row of firstLayoutBench()) report(row);
   },
 };
 

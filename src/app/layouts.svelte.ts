@@ -3,20 +3,12 @@
  * cached, so stepping never lays out again and switching views back is instant (DESIGN.md: layout is
  * done once per run). A layout is only ever shown with the trace and view it was made for.
  */
-import { layoutGraph, warmUpGraph, type ElkLike } from "../layout/elk.ts";
+import { ELK_WARM_UP_BOXES, layoutGraph, warmUpGraph, type ElkLike } from "../layout/elk.ts";
 import { prepareGraph } from "../layout/prepare.ts";
 import type { Layout } from "../layout/types.ts";
 import { graphFull, type View } from "../trace/graph.ts";
 import type { Trace } from "../trace/schema.ts";
 import { type Collapse, collapseKey } from "./collapse.ts";
-
-/**
- * The warm-up's graphs, smallest first: a real layout asked for meanwhile waits for one piece at
- * most. In a fresh V8 (CPU ms): a 1,000-box program's layout took 2,700 cold, 1,260 after 60, 150
- * and 450 boxes, 690 after these (fully warm: 450); the pieces took 3.7 s of CPU in all, while
- * Pyodide's first load takes several seconds.
- */
-const WARM_UP_BOXES = [60, 150, 450, 1000];
 
 export interface ShownLayout {
   trace: Trace;
@@ -49,7 +41,7 @@ export class Layouts {
    * several times a warm one). Call it at start-up, while the program's runtime loads; it stops
    * as soon as a real layout is asked for. Never rejects: a failed warm-up only costs speed.
    */
-  async warmUp(sizes: readonly number[] = WARM_UP_BOXES): Promise<void> {
+  async warmUp(sizes: readonly number[] = ELK_WARM_UP_BOXES): Promise<void> {
     try {
       for (const boxes of sizes) {
         if (this.wanted) return;

@@ -311,6 +311,14 @@ export async function layoutModel(
 }
 
 /**
+ * The warm-up's graphs (warmUpGraph), smallest first: a real layout asked for meanwhile waits for one
+ * piece at most. In a fresh V8 (CPU ms): a 1,000-box program's layout took 2,700 cold, 1,260 after
+ * 60, 150 and 450 boxes, 690 after these (fully warm: 450); the pieces took 3.7 s of CPU in all,
+ * while Pyodide's first load takes several seconds (`npm run bench -- layout`: layout-elk-first-*).
+ */
+export const ELK_WARM_UP_BOXES: readonly number[] = [60, 150, 450, 1000];
+
+/**
  * A made-up graph of about `boxes` boxes shaped like a traced program (a chain of `tanh(h * w + b)`
  * with constants, every fourth link adding a skip from three links back), for warming ELK up: its
  * first layouts in a fresh worker pay for loading and JIT-compiling ELK, several times a warm one.

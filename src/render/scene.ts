@@ -699,16 +699,55 @@ function layoutIndex(layout: Layout): LayoutIndex {
   return ix;
 }
 
-/** A scene's nodes, edges and scopes by id (for the next step's `previous`), made when it is built. */
-const SCENE_INDEX = new WeakMap<
-  Scene,
-  {
-    layout: Layout;
-    nodes: Map<string, SceneNode>;
-    edges: Map<string, SceneEdge>;
-    scopes: Map<string, SceneScope>;
+/**
+ * What a scene was built from and where its parts are, for the next step's `previous`. When the next
+ * graph has the same nodes and edges (a backward step, say), only what changed is built again.
+ */
+interface SceneMemo {
+  layout: Layout;
+  trace: Trace;
+  theme: Theme;
+  showValues: boolean;
+  /** The graph drawn (null when drawn for one iteration: then the whole scene is compared part by part). */
+  graph: Graph | null;
+  origins: Set<string>;
+  changedNodes: Set<string>;
+  changedEdges: Set<string>;
+  /** Graph node / edge id → its index in `graph`. */
+  nodeAt: Map<string, number>;
+  edgeAt: Map<string, number>;
+  /** Scene node / edge id → its index in the scene's arrays. */
+  nodePos: Map<string, number>;
+  edgePos: Map<string, number>;
+}
+
+const SCENE_MEMO = new WeakMap<Scene, SceneMemo>();
+
+/** Per layout: the boxes that show each graph node (itself, its stubs made here, a collapsed scope), and each edge's index. */
+interface LayoutLinks {
+  boxesOf: Map<string, string[]>;
+  edgeIndex: Map<string, number>;
+}
+
+const LAYOUT_LINKS = new WeakMap<Layout, LayoutLinks>();
+
+function layoutLinks(layout: Layout): LayoutLinks {
+  let links = LAYOUT_LINKS.get(layout);
+  if (!links) {
+    const lg = layout.graph;
+    const boxesOf = new Map<string, string[]>();
+    const add = (node: string, box: string) => {
+      const list = boxesOf.get(node);
+      if (!list) boxesOf.set(node, [box]);
+      else if (!list.includes(box)) list.push(box);
+    };
+    for (const spec of lg.nodes) if (spec.node !== null) add(spec.node, spec.id);
+    for (const [node, box] of Object.entries(lg.nodeOf)) add(node, box);
+    links = { boxesOf, edgeIndex: new Map(lg.edges.map((e, i) => [e.id, i])) };
+    LAYOUT_LINKS.set(layout, links);
   }
->();
+  return links;
+}
 
 export function buildScene(
   fullGraph: Graph,
@@ -724,38 +763,65 @@ export function buildScene(
   const laidWithValues = lg.showValues;
   const showValues = (opts.showValues ?? laidWithValues) && laidWithValues;
   const { boxes, specs, scopeSpecs, edges: edgeGeo } = layoutIndex(layout);
-  const visibleNodes = new Map<string, GraphNode>();
-  for (const n of graph.nodes) visibleNodes.set(n.id, n);
-  const visibleEdges = new Map<string, GraphEdge>();
-  for (const e of graph.edges) visibleEdges.set(e.id, e);
   const changedNodes = new Set(state.step?.changedNodes ?? []);
   const changedEdges = new Set(state.step?.changedEdges ?? []);
   const origins = new Set(state.origins ?? findOrigins(trace, graph));
   const domain = gradDomain(trace);
   const scale = domain ? logScale(domain) : null;
-  const prevIndex = state.previous ? SCENE_INDEX.get(state.previous) : undefined;
-  const prev = prevIndex && prevIndex.layout === layout ? prevIndex : null;
-  const index = {
-    layout,
-    nodes: new Map<string, SceneNode>(),
-    edges: new Map<string, SceneEdge>(),
-    scopes: new Map<string, SceneScope>(),
-  };
+  const prevMemo = state.previous ? SCENE_MEMO.get(state.previous) : undefined;
+  const prev = prevMemo && prevMemo.layout === layout ? prevMemo : null;
+  const prevScene = prev ? state.previous! : null;
 
-  // edges first: a proxy stub is visible when one of its edges is
-  const touched = new Set<string>();
-  const edges: SceneEdge[] = [];
+  // graph node / edge ids → index: the same as the previous scene's when its graph has the same ids
+  let nodeAt: Map<string, number>;
+  let edgeAt: Map<string, number>;
+  const pg = prev?.graph;
+  let sameShape =
+    !!pg &&
+    iteration === null &&
+    pg.view === graph.view &&
+    pg.nodes.length === graph.nodes.length &&
+    pg.edges.length === graph.edges.length;
+  /** Graph nodes and edges whose object differs from the previous graph's (graphAt keeps unchanged ones). */
+  const movedNodes: string[] = [];
+  const movedEdges: string[] = [];
+  if (sameShape) {
+    for (let i = 0; i < graph.nodes.length && sameShape; i++) {
+      const a = graph.nodes[i];
+      const b = pg!.nodes[i];
+      if (a === b) continue;
+      if (a.id !== b.id) sameShape = false;
+      else movedNodes.push(a.id);
+    }
+    for (let i = 0; i < graph.edges.length && sameShape; i++) {
+      const a = graph.edges[i];
+      const b = pg!.edges[i];
+      if (a === b) continue;
+      if (a.id !== b.id) sameShape = false;
+      else movedEdges.push(a.id);
+    }
+  }
+  if (sameShape) {
+    nodeAt = prev!.nodeAt;
+    edgeAt = prev!.edgeAt;
+  } else {
+    nodeAt = new Map();
+    graph.nodes.forEach((n, i) => nodeAt.set(n.id, i));
+    edgeAt = new Map();
+    graph.edges.forEach((e, i) => edgeAt.set(e.id, i));
+  }
+  const sameInputs = !!prev && prev.trace === trace && prev.theme === theme && prev.showValues === showValues;
+
   const members: GraphEdge[] = [];
-  for (let li = 0; li < lg.edges.length; li++) {
+  /** The drawing of layout edge `li`, or null when none of its graph edges is visible; `old` is kept if unchanged. */
+  const edgeOf = (li: number, old: SceneEdge | undefined): SceneEdge | null => {
     const le = lg.edges[li];
     members.length = 0;
     for (const id of le.members) {
-      const e = visibleEdges.get(id);
-      if (e) members.push(e);
+      const i = edgeAt.get(id);
+      if (i !== undefined) members.push(graph.edges[i]);
     }
-    if (!members.length) continue;
-    touched.add(le.source);
-    touched.add(le.target);
+    if (!members.length) return null;
     let nonfinite: NonFinite = null;
     for (const e of members) nonfinite = worstNonFinite(nonfinite, e.gradNonfinite);
     let grad: string | null = null;
@@ -795,7 +861,6 @@ export function buildScene(
       isNew ||= e.isNew;
       changed ||= changedEdges.has(e.id);
     }
-    const old = prev?.edges.get(le.id);
     // most edges are as they were: compared field by field before anything is allocated
     if (
       old &&
@@ -813,13 +878,10 @@ export function buildScene(
       old.isNew === isNew &&
       old.changed === changed &&
       sameMembers(old.members, members)
-    ) {
-      edges.push(old);
-      index.edges.set(old.id, old);
-      continue;
-    }
+    )
+      return old;
     const { points, d, arrow } = edgeGeo[li];
-    const edge: SceneEdge = {
+    return {
       id: le.id,
       kind: le.kind,
       source: le.source,
@@ -839,58 +901,45 @@ export function buildScene(
       isNew,
       changed,
     };
-    edges.push(edge);
-    index.edges.set(edge.id, edge);
-  }
-
-  // collapsed scopes: their visible members
-  const inBox = new Map<string, GraphNode[]>();
-  for (const n of graph.nodes) {
-    const box = lg.nodeOf[n.id];
-    if (box && box !== n.id) {
-      if (!inBox.has(box)) inBox.set(box, []);
-      inBox.get(box)!.push(n);
-    }
-  }
-
-  const nodes: SceneNode[] = [];
-  const shownScopes = new Set<string>();
-  const scopeNonfinite = new Map<string, NonFinite>();
-  const markAncestors = (parent: string | null, nf: NonFinite) => {
-    for (let p = parent; p; p = specs.get(p)?.parent ?? null) {
-      shownScopes.add(p);
-      scopeNonfinite.set(p, worstNonFinite(scopeNonfinite.get(p) ?? null, nf));
-    }
   };
-  for (const spec of lg.nodes) {
-    if (spec.kind === "scope" && !spec.collapsed) continue;
+
+  /** The graph nodes in each collapsed scope box, made on first use. */
+  let inBox: Map<string, GraphNode[]> | null = null;
+  const insideOf = (box: string): GraphNode[] | undefined => {
+    if (!inBox) {
+      inBox = new Map();
+      for (const n of graph.nodes) {
+        const b = lg.nodeOf[n.id];
+        if (b && b !== n.id) {
+          if (!inBox.has(b)) inBox.set(b, []);
+          inBox.get(b)!.push(n);
+        }
+      }
+    }
+    return inBox.get(box);
+  };
+
+  /** The drawing of box `spec` (visible: the caller knows); `old` is kept when what it shows did not change. */
+  const nodeOf = (spec: LayoutNodeSpec, g: GraphNode | null, old: SceneNode | undefined): SceneNode => {
     const box = boxes.get(spec.id)!;
-    const inside = spec.kind === "scope" ? inBox.get(spec.id) : undefined;
-    let g: GraphNode | null = null;
+    const inside = spec.kind === "scope" ? (insideOf(spec.id) ?? []) : undefined;
     let nonfinite: NonFinite;
     let isNew: boolean;
     let origin: boolean;
     let changed: boolean;
-    if (spec.kind === "scope") {
-      if (!inside) continue;
+    if (inside) {
       nonfinite = worstNonFinite(...inside.flatMap((m) => [m.nonfinite, m.gradNonfinite]));
       isNew = inside.some((m) => m.isNew);
       origin = inside.some((m) => origins.has(m.id));
       changed = inside.some((m) => changedNodes.has(m.id));
     } else {
-      g = spec.node ? (visibleNodes.get(spec.node) ?? null) : null;
-      if (!g) continue;
-      const madeHere = spec.id !== spec.node;
-      if (madeHere && !touched.has(spec.id)) continue;
-      nonfinite = worstNonFinite(g.nonfinite, g.gradNonfinite);
-      isNew = g.isNew;
-      origin = !spec.stub && origins.has(g.id);
-      changed = changedNodes.has(g.id);
+      nonfinite = worstNonFinite(g!.nonfinite, g!.gradNonfinite);
+      isNew = g!.isNew;
+      origin = !spec.stub && origins.has(g!.id);
+      changed = changedNodes.has(g!.id);
     }
     const members = inside ? inside.length : 0;
-    const old = prev?.nodes.get(spec.id);
     const m = old ? NODE_MEMO.get(old) : undefined;
-    let node: SceneNode;
     // most nodes show what they showed: compared field by field before anything is built
     if (
       old &&
@@ -910,88 +959,193 @@ export function buildScene(
       m.members === members &&
       m.origin === origin &&
       m.changed === changed
-    ) {
-      node = old;
-    } else {
-      const input: NodeInput = { spec, box, g, nonfinite, members };
-      node = buildNode(input, trace, theme, showValues, laidWithValues, g ? origin : false, changed);
-      if (spec.kind === "scope") {
-        node.isNew = isNew;
-        node.origin = origin;
-      }
-      NODE_MEMO.set(node, {
-        spec,
-        box,
-        trace,
-        theme,
-        showValues,
-        tensor: g ? g.tensor : null,
-        grad: g ? g.grad : null,
-        stubFor: g ? g.stubFor : null,
-        scope: g ? g.scope : null,
-        line: g ? g.line : null,
-        isNew,
-        nonfinite,
-        members,
-        origin,
-        changed,
-      });
+    )
+      return old;
+    const input: NodeInput = { spec, box, g, nonfinite, members };
+    const node = buildNode(input, trace, theme, showValues, laidWithValues, g ? origin : false, changed);
+    if (inside) {
+      node.isNew = isNew;
+      node.origin = origin;
     }
-    nodes.push(node);
-    index.nodes.set(node.id, node);
-    markAncestors(spec.parent, node.nonfinite);
-  }
+    NODE_MEMO.set(node, {
+      spec,
+      box,
+      trace,
+      theme,
+      showValues,
+      tensor: g ? g.tensor : null,
+      grad: g ? g.grad : null,
+      stubFor: g ? g.stubFor : null,
+      scope: g ? g.scope : null,
+      line: g ? g.line : null,
+      isNew,
+      nonfinite,
+      members,
+      origin,
+      changed,
+    });
+    return node;
+  };
 
-  const scopes: SceneScope[] = [];
-  for (const spec of lg.nodes) {
-    if (spec.kind !== "scope" || spec.collapsed || !shownScopes.has(spec.id)) continue;
-    const b = boxes.get(spec.id)!;
-    const nf = scopeNonfinite.get(spec.id) ?? null;
-    const old = prev?.scopes.get(spec.id);
-    const oldMemo = old ? SCOPE_MEMO.get(old) : undefined;
-    if (old && oldMemo && oldMemo.spec === spec && oldMemo.theme === theme && old.nonfinite === nf) {
-      scopes.push(old);
-      index.scopes.set(spec.id, old);
-      continue;
+  /** The graph node a (non-scope) box shows, if visible. */
+  const shownBy = (spec: LayoutNodeSpec): GraphNode | null => {
+    if (spec.node === null) return null;
+    const i = nodeAt.get(spec.node);
+    return i === undefined ? null : graph.nodes[i];
+  };
+
+  /** The frames of expanded scopes around visible boxes, non-finite when a box inside is. */
+  const scopesFor = (nodes: readonly SceneNode[], old: Map<string, SceneScope> | null): SceneScope[] => {
+    const shownScopes = new Set<string>();
+    const scopeNonfinite = new Map<string, NonFinite>();
+    for (const node of nodes) {
+      for (let p = specs.get(node.id)?.parent ?? null; p; p = specs.get(p)?.parent ?? null) {
+        shownScopes.add(p);
+        scopeNonfinite.set(p, worstNonFinite(scopeNonfinite.get(p) ?? null, node.nonfinite));
+      }
     }
-    const s = theme.kinds.scope;
-    const sc = scopeSpecs.get(spec.id);
-    const scope: SceneScope = {
-      id: spec.id,
-      path: sc ? sc.path : spec.title,
-      x: b.x,
-      y: b.y,
-      w: b.w,
-      h: b.h,
-      body: shape(
-        "rect",
-        b,
-        {
-          fill: theme.scopeFill,
-          stroke: nf ? theme.nonfinite.stroke : theme.scopeStroke,
-          strokeWidth: s.strokeWidth,
-        },
-        6,
-        "5 3",
-      ),
-      label: text(
-        b.x + BOX.scopePad,
-        b.y + 15,
-        fitText(spec.title, BOX.titleSize, b.w - 2 * BOX.scopePad, "sans-bold"),
-        BOX.titleSize,
-        s.text,
-        {
-          anchor: "start",
-          weight: 700,
-          role: "scope",
-        },
-      ),
-      nonfinite: nf,
-    };
-    SCOPE_MEMO.set(scope, { spec, theme });
-    scopes.push(scope);
-    index.scopes.set(spec.id, scope);
+    const scopes: SceneScope[] = [];
+    if (!shownScopes.size) return scopes;
+    for (const spec of lg.nodes) {
+      if (spec.kind !== "scope" || spec.collapsed || !shownScopes.has(spec.id)) continue;
+      const b = boxes.get(spec.id)!;
+      const nf = scopeNonfinite.get(spec.id) ?? null;
+      const o = old?.get(spec.id);
+      const om = o ? SCOPE_MEMO.get(o) : undefined;
+      if (o && om && om.spec === spec && om.theme === theme && o.nonfinite === nf) {
+        scopes.push(o);
+        continue;
+      }
+      const s = theme.kinds.scope;
+      const sc = scopeSpecs.get(spec.id);
+      const scope: SceneScope = {
+        id: spec.id,
+        path: sc ? sc.path : spec.title,
+        x: b.x,
+        y: b.y,
+        w: b.w,
+        h: b.h,
+        body: shape(
+          "rect",
+          b,
+          {
+            fill: theme.scopeFill,
+            stroke: nf ? theme.nonfinite.stroke : theme.scopeStroke,
+            strokeWidth: s.strokeWidth,
+          },
+          6,
+          "5 3",
+        ),
+        label: text(
+          b.x + BOX.scopePad,
+          b.y + 15,
+          fitText(spec.title, BOX.titleSize, b.w - 2 * BOX.scopePad, "sans-bold"),
+          BOX.titleSize,
+          s.text,
+          {
+            anchor: "start",
+            weight: 700,
+            role: "scope",
+          },
+        ),
+        nonfinite: nf,
+      };
+      SCOPE_MEMO.set(scope, { spec, theme });
+      scopes.push(scope);
+    }
+    return scopes;
+  };
+
+  let nodes: SceneNode[];
+  let edges: SceneEdge[];
+  let scopes: SceneScope[];
+  let nodePos: Map<string, number>;
+  let edgePos: Map<string, number>;
+  if (sameShape && sameInputs) {
+    // the same boxes and edges are visible: only those whose graph object or flags changed are drawn again
+    nodePos = prev!.nodePos;
+    edgePos = prev!.edgePos;
+    edges = prevScene!.edges.slice();
+    const dirtyEdges = new Set(movedEdges);
+    for (const id of changedEdges) dirtyEdges.add(id);
+    for (const id of prev!.changedEdges) dirtyEdges.add(id);
+    for (const id of dirtyEdges) {
+      const le = lg.edgeOf[id];
+      const pos = le === undefined ? undefined : edgePos.get(le);
+      if (pos === undefined) continue;
+      edges[pos] = edgeOf(layoutLinks(layout).edgeIndex.get(le!)!, edges[pos])!;
+    }
+    nodes = prevScene!.nodes.slice();
+    const dirtyNodes = new Set(movedNodes);
+    for (const id of changedNodes) dirtyNodes.add(id);
+    for (const id of prev!.changedNodes) dirtyNodes.add(id);
+    for (const id of origins) if (!prev!.origins.has(id)) dirtyNodes.add(id);
+    for (const id of prev!.origins) if (!origins.has(id)) dirtyNodes.add(id);
+    let nonfiniteMoved = false;
+    const boxesOf = layoutLinks(layout).boxesOf;
+    for (const id of dirtyNodes) {
+      for (const boxId of boxesOf.get(id) ?? []) {
+        const pos = nodePos.get(boxId);
+        if (pos === undefined) continue;
+        const spec = specs.get(boxId)!;
+        const old = nodes[pos];
+        const node = nodeOf(spec, spec.kind === "scope" ? null : shownBy(spec), old);
+        nonfiniteMoved ||= node.nonfinite !== old.nonfinite;
+        nodes[pos] = node;
+      }
+    }
+    scopes = nonfiniteMoved
+      ? scopesFor(nodes, new Map(prevScene!.scopes.map((x) => [x.id, x])))
+      : prevScene!.scopes;
+  } else {
+    const oldEdges = prevScene ? new Map(prevScene.edges.map((x) => [x.id, x])) : null;
+    const oldNodes = prevScene ? new Map(prevScene.nodes.map((x) => [x.id, x])) : null;
+    // edges first: a proxy stub is visible when one of its edges is
+    const touched = new Set<string>();
+    edges = [];
+    edgePos = new Map();
+    for (let li = 0; li < lg.edges.length; li++) {
+      const le = lg.edges[li];
+      const edge = edgeOf(li, oldEdges?.get(le.id));
+      if (!edge) continue;
+      touched.add(le.source);
+      touched.add(le.target);
+      edgePos.set(edge.id, edges.length);
+      edges.push(edge);
+    }
+    nodes = [];
+    nodePos = new Map();
+    for (const spec of lg.nodes) {
+      if (spec.kind === "scope" && !spec.collapsed) continue;
+      let g: GraphNode | null = null;
+      if (spec.kind === "scope") {
+        if (!insideOf(spec.id)) continue;
+      } else {
+        g = shownBy(spec);
+        if (!g) continue;
+        const madeHere = spec.id !== spec.node;
+        if (madeHere && !touched.has(spec.id)) continue;
+      }
+      const node = nodeOf(spec, g, oldNodes?.get(spec.id));
+      nodePos.set(node.id, nodes.length);
+      nodes.push(node);
+    }
+    scopes = scopesFor(nodes, prevScene ? new Map(prevScene.scopes.map((x) => [x.id, x])) : null);
   }
+  const memo: SceneMemo = {
+    layout,
+    trace,
+    theme,
+    showValues,
+    graph: iteration === null ? graph : null,
+    origins,
+    changedNodes,
+    changedEdges,
+    nodeAt,
+    edgeAt,
+    nodePos,
+    edgePos,
+  };
 
   // nothing visible: a small picture that says so, rather than an empty or 0×0 one
   let areaW = layout.width;
@@ -1077,6 +1231,6 @@ export function buildScene(
     message,
     gradDomain: domain,
   };
-  SCENE_INDEX.set(scene, index);
+  SCENE_MEMO.set(scene, memo);
   return scene;
 }

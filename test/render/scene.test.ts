@@ -205,13 +205,16 @@ describe("buildScene", () => {
 
 describe("buildScene with the previous step's scene", () => {
   it.each([
-    ["values", []],
-    ["values", ["binary_cross_entropy"]],
-    ["autograd", []],
+    ["mlp-nan", "values", []],
+    ["mlp-nan", "values", ["binary_cross_entropy"]],
+    ["mlp-nan", "autograd", []],
+    ["training", "values", []],
+    ["training", "autograd", []],
   ] as const)(
-    "draws what a fresh build draws (%s view, folded %j) and keeps exactly the objects whose data did not change",
-    async (view, collapsed) => {
-      const t = mlpNanTrace();
+    "draws what a fresh build draws (%s, %s view, folded %j) and keeps exactly the objects whose data did not change",
+    async (program, view, collapsed) => {
+      // a training loop: values reused in later iterations are drawn by proxy stubs
+      const t = program === "training" ? trainingTrace(2) : mlpNanTrace();
       const layout = await layoutOf(t, view, [...collapsed]);
       const n = t.events.length;
       // forward, back, jumps both ways, and a change of theme half way

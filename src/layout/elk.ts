@@ -312,9 +312,10 @@ export async function layoutModel(
 
 /**
  * The warm-up's graphs (warmUpGraph), smallest first: a real layout asked for meanwhile waits for one
- * piece at most. In a fresh V8 (CPU ms): a 1,000-box program's layout took 2,700 cold, 1,260 after
- * 60, 150 and 450 boxes, 690 after these (fully warm: 450); the pieces took 3.7 s of CPU in all,
- * while Pyodide's first load takes several seconds (`npm run bench -- layout`: layout-elk-first-*).
+ * piece at most. In a fresh V8 (CPU ms): a 1,000-box program's layout took 2,600-2,800 cold, 1,260
+ * after 60, 150 and 450 boxes, 690-1,040 after these (fully warm: ~450); the pieces take 3.7-4.5 s
+ * of CPU in all, while Pyodide's first load takes several seconds (`npm run bench -- layout`:
+ * layout-elk-first-*).
  */
 export const ELK_WARM_UP_BOXES: readonly number[] = [60, 150, 450, 1000];
 

@@ -12,6 +12,7 @@ import { exportSuite } from "./export.ts";
 import { report, type Suite } from "./harness.ts";
 import { layoutSuites } from "./layout.ts";
 import { pythonSuites } from "./python.ts";
+import { pythonBrowserSuite } from "./python-browser.ts";
 
 const analysisSuite: Suite = {
   name: "analysis",
@@ -35,7 +36,8 @@ const ABOUT: Record<string, string> = {
   recording: "the cost of recording a trace while the engine runs",
   "python-start": "Pyodide cold start with the torch shim",
   "python-run": "a warm run of the seed notebooks, with and without a trace",
-  "python-ops": "1,000 ops through Python vs the TS API",
+  "python-ops": "1,000 ops through Python vs the TS API (Node: Pyodide's JS call trampoline)",
+  "python-ops-browser": "start, seed notebooks, 1,000 ops vs the TS API in a Chromium worker, as the app",
   layout: "ELK vs dagre at 100 / 1,000 / 5,000 nodes; scene + SVG per step at 1,000",
   export: "export SVG at 10 / 100 / 1,000 nodes: in process, the CLI on a trace, the CLI on a .py",
   app: "the app in Chromium, ~1,000 nodes: worker layout, step to painted frame, fps while animating",
@@ -47,7 +49,7 @@ const entries = (group: string, suites: Suite[]): Entry[] =>
 
 const ENTRIES: Entry[] = [
   ...entries("engine", engineSuites),
-  ...entries("python", pythonSuites),
+  ...entries("python", [...pythonSuites, pythonBrowserSuite]),
   ...entries("layout", layoutSuites),
   ...entries("export", [exportSuite]),
   ...entries("analysis", [analysisSuite]),

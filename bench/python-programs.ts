@@ -27,6 +27,21 @@ for i in range(250):
 `;
 }
 
+/** The same loop on Python floats: what the interpreter alone costs, with no shim or engine. */
+export function floats1000(): string {
+  return `
+import math
+x = -1.0
+w = 0.5
+h = x
+for i in range(250):
+    h = h * w
+    h = h + 0.5
+    h = math.tanh(h)
+    h = h - x
+`;
+}
+
 export function ts1000(n: number): void {
   const x = ops.linspace(-1, 1, n, { requiresGrad: true });
   const w = ops.linspace(0.5, -0.5, n, { requiresGrad: true });
@@ -91,6 +106,17 @@ export function seedRunRows(rt: PythonRuntime, seed: string): BenchResult[] {
 
 /** The 1,000-op program through Python vs the TS API, on 4 and 4096 elements, without and with a trace. */
 export function opsRows(rt: PythonRuntime, report: (row: BenchResult) => void): void {
+  const floats = floats1000();
+  const floor = () => rt.run(floats, { trace: false }).elapsedMs;
+  const floorWarmup = warmUp([floor]);
+  const [floorSamples] = samplesOf([floor], 25);
+  report({
+    bench: "python 1000 float ops (the interpreter's share)",
+    unit: "ms",
+    ours: median(floorSamples),
+    ours_min: Number(Math.min(...floorSamples).toFixed(3)),
+    warmup: floorWarmup,
+  });
   for (const [n, trace] of [
     [4, false],
     [4, true],

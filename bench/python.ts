@@ -1,7 +1,16 @@
 /**
- * Python mode benchmarks: Pyodide's cold start (load + the torch shim), a warm run of the seed
- * notebooks, and the shim's per-op overhead: the same 1,000-op program through `gradlens run`'s
- * runtime and through the TS API, with and without recording a trace.
+ * Python mode benchmarks in Node: Pyodide's cold start (load + the torch shim), a warm run of the
+ * seed notebooks, and the shim's per-op overhead: the same 1,000-op program through `gradlens run`'s
+ * runtime and through the TS API, with and without recording a trace. The measurements themselves
+ * live in bench/python-programs.ts; bench/python-browser.ts runs them in a Chromium worker, where the
+ * app runs Python.
+ *
+ * Where each number comes from: these rows are `gradlens run` (Node 20); the app's are the
+ * "(chromium worker)" rows. Node's Python is slower: Pyodide calls C function pointers through a
+ * wasm trampoline that needs standard Wasm GC (`ref.test`), which Node 20's V8 11.3 lacks, so every
+ * such call goes through JS instead. The "400k builtin calls" row says which one is in use
+ * (`wasm_trampoline`) and what it costs (Node ~100 ms, Chromium ~50 ms). The TS API runs faster in
+ * Chromium too, so the 4-element ratio is about the same in both (~4.5-5x fastest runs).
  *
  * "Warm" means after start-up is over: V8 keeps tiering up Pyodide's wasm (and the engine's JS) for
  * some twenty runs of a program, so each case first runs until its run times stop falling

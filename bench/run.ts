@@ -64,14 +64,16 @@ function usage(): string {
     "  Runs the benchmark suites and prints one JSON object per line on stdout:",
     '  {"bench", "unit": "ms" | "MB" | "fps", "ours", "peer", "peer_value"} (peer only where one exists;',
     "  times are medians after a warm-up), and each suite's duration on stderr.",
-    "  NAME is a suite or a group of suites (default: all of them, about 3 minutes on 2 busy cores;",
-    "  the longest are python-ops, export and layout, ~40 s each).  --list: the suite names, one a line",
+    "  NAME is a suite or a group of suites (default: all of them, about 4 minutes on 2 busy cores;",
+    "  the longest are python-ops, python-ops-browser, export and layout, 40-50 s each).",
+    "  --list: the suite names, one a line",
     "",
   ];
+  const width = Math.max(...ENTRIES.map((e) => e.suite.name.length)) + 2;
   for (const g of groups) {
     lines.push(`  ${g}`);
     for (const e of ENTRIES.filter((x) => x.group === g)) {
-      lines.push(`    ${e.suite.name.padEnd(14)}${e.about}`);
+      lines.push(`    ${e.suite.name.padEnd(width)}${e.about}`);
     }
   }
   return lines.join("\n");

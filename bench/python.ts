@@ -9,8 +9,9 @@
  * "(chromium worker)" rows. Node's Python is slower: Pyodide calls C function pointers through a
  * wasm trampoline that needs standard Wasm GC (`ref.test`), which Node 20's V8 11.3 lacks, so every
  * such call goes through JS instead. The "400k builtin calls" row says which one is in use
- * (`wasm_trampoline`) and what it costs (Node ~100 ms, Chromium ~50 ms). The TS API runs faster in
- * Chromium too, so the 4-element ratio is about the same in both (~4.5-5x fastest runs).
+ * (`wasm_trampoline`) and what it costs (Node 70-105 ms, Chromium 48-66 ms on 2 busy cores). The
+ * 1,000-op program on 4 elements gains less (~25%), and the TS API is as much faster in Chromium,
+ * so the ratio is about the same in both (4.4-5x on the fastest runs).
  *
  * "Warm" means after start-up is over: V8 keeps tiering up Pyodide's wasm (and the engine's JS) for
  * some twenty runs of a program, so each case first runs until its run times stop falling

@@ -1,6 +1,7 @@
 /**
  * The app in Chromium on a graph of about 1,000 nodes (issue 4's targets: laid out and drawn in
- * under 1 s, a step under 16 ms, 60 fps). "Drawn" is measured from outside the app (WORKER_PROBE):
+ * under 1 s, a step under 16 ms, 60 fps). A step is timed from a key pressed at the start of a frame
+ * to the end of that frame's rendering (the wait for the next vsync is not the app's). "Drawn" is measured from outside the app (WORKER_PROBE):
  * from the run's trace arriving in the page to the first painted frame showing its graph, on a
  * page's first run (ELK's worker warmed up while Pyodide loaded; the median of FIRST_LOADS fresh
  * pages) and on a re-run. Needs
@@ -17,6 +18,7 @@ import {
   laidOutMs,
   measureApp,
   median,
+  type StepFrames,
   THOUSAND_NODES,
   WORKER_PROBE,
 } from "../test/browser/perf.ts";
@@ -101,8 +103,21 @@ export const appSuite: Suite = {
         samples: layouts,
         ...extra,
       });
-      report({ bench: "app-step-to-frame-1000-nodes", unit: "ms", ours: perf.stepMs, ...extra });
-      report({ bench: "app-step-animated-1000-nodes", unit: "ms", ours: perf.stepAnimatedMs, ...extra });
+      // a key pressed at the start of a frame, to the end of that frame's rendering (StepFrames)
+      const stepLine = (s: StepFrames) => ({
+        ours: s.medianMs,
+        p95_ms: s.p95Ms,
+        steps: s.steps,
+        painted_in_key_frame: s.sameFrame,
+        vsync_inclusive_median_ms: s.vsyncMedianMs,
+      });
+      report({ bench: "app-step-to-frame-1000-nodes", unit: "ms", ...stepLine(perf.step), ...extra });
+      report({
+        bench: "app-step-animated-1000-nodes",
+        unit: "ms",
+        ...stepLine(perf.stepAnimated),
+        ...extra,
+      });
       const p = perf.playback;
       report({
         bench: "app-fps-animating-1000-nodes",

@@ -11,6 +11,7 @@ import { engineSuites } from "./engine.ts";
 import { exportSuite } from "./export.ts";
 import { report, type Suite } from "./harness.ts";
 import { layoutSuites } from "./layout.ts";
+import { layoutBrowserSuite } from "./layout-browser.ts";
 import { pythonSuites } from "./python.ts";
 import { pythonBrowserSuite } from "./python-browser.ts";
 
@@ -39,6 +40,7 @@ const ABOUT: Record<string, string> = {
   "python-ops": "1,000 ops through Python vs the TS API (Node: Pyodide's JS call trampoline)",
   "python-ops-browser": "start, seed notebooks, 1,000 ops vs the TS API in a Chromium worker, as the app",
   layout: "ELK vs dagre at 100 / 1,000 / 5,000 nodes; scene + SVG per step at 1,000",
+  "layout-browser": "ELK (warm worker) vs dagre (main thread) at 100 / 1,000 / 5,000 nodes in Chromium",
   export: "export SVG at 10 / 100 / 1,000 nodes: in process, the CLI on a trace, the CLI on a .py",
   app: "the app in Chromium, ~1,000 nodes: worker layout, step to painted frame, fps while animating",
   analysis: "analysing a 1,000-iteration MLP run; trace size of a 10,000-iteration run, compacted",
@@ -50,7 +52,7 @@ const entries = (group: string, suites: Suite[]): Entry[] =>
 const ENTRIES: Entry[] = [
   ...entries("engine", engineSuites),
   ...entries("python", [...pythonSuites, pythonBrowserSuite]),
-  ...entries("layout", layoutSuites),
+  ...entries("layout", [...layoutSuites, layoutBrowserSuite]),
   ...entries("export", [exportSuite]),
   ...entries("analysis", [analysisSuite]),
   ...entries("app", [appSuite]),

@@ -4,16 +4,14 @@
  * run under Debian's real PyTorch and under the gradlens runtime; compare_outputs.py compares them
  * case by case. The generator is seeded, so a failure names a case that reproduces.
  */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { beforeAll, expect, test } from "vitest";
+import { beforeAll, test } from "vitest";
 import { nodeRuntime } from "../../src/python/node.ts";
 import type { PythonRuntime } from "../../src/python/runtime.ts";
+import { expectSameAsTorch } from "./against-torch.ts";
 
-const COMPARE = fileURLToPath(new URL("../../../shared/golden/compare_outputs.py", import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), "gradlens-pydiff-"));
 
 let rt: PythonRuntime;
@@ -215,22 +213,6 @@ const SEEDS = range ? Array.from({ length: range[1] - range[0] + 1 }, (_, i) => 
 
 for (const seed of SEEDS) {
   test(`generated programs (seed ${seed}) print what PyTorch prints`, () => {
-    const src = program(seed, 30);
-    const file = join(tmp, `prog_${seed}.py`);
-    writeFileSync(file, src);
-    const ref = spawnSync("/usr/bin/python3", [file], { encoding: "utf8" });
-    expect(ref.status, ref.stderr).toBe(0);
-    writeFileSync(`${file}.expected`, ref.stdout);
-    const ours = rt.run(src, { filename: file, trace: false });
-    expect(ours.error, ours.stderr).toBeNull();
-    writeFileSync(`${file}.actual`, ours.stdout);
-    const cmp = spawnSync(
-      "/usr/bin/python3",
-      [COMPARE, `${file}.expected`, `${file}.actual`, "--show", "3"],
-      {
-        encoding: "utf8",
-      },
-    );
-    expect(cmp.stdout, `${file}\n${cmp.stdout}`).toMatch(/^(\d+)\/\1 cases match$/m);
+    expectSameAsTorch(rt, program(seed, 30), join(tmp, `prog_${seed}.py`));
   }, 120_000);
 }

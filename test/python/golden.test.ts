@@ -4,8 +4,7 @@
  * public random programs, and the shim's own programs (test/python/programs/*.py, expected output
  * from test/fixtures/gen_python_programs.py).
  */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,10 +12,10 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { nodeRuntime } from "../../src/python/node.ts";
 import type { PythonRuntime } from "../../src/python/runtime.ts";
 import { parseTrace, serializeTrace } from "../../src/trace/io.ts";
+import { compareOutputs } from "./against-torch.ts";
 
 const path = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
 const GOLDEN = path("../../../shared/golden/");
-const COMPARE = join(GOLDEN, "compare_outputs.py");
 const PROGRAMS = path("./programs/");
 const EXPECTED = path("../fixtures/python_programs/");
 const tmp = mkdtempSync(join(tmpdir(), "gradlens-golden-"));
@@ -26,14 +25,9 @@ beforeAll(async () => {
   rt = await nodeRuntime();
 }, 180_000);
 
-/** compare_outputs.py's verdict: `{ok, report}` where report ends with "M/N cases match". */
+/** compare_outputs.py's verdict on `actual` against the expected file. */
 function compare(expectedFile: string, actual: string, name: string): { ok: boolean; report: string } {
-  const actualFile = join(tmp, `${name}.out`);
-  writeFileSync(actualFile, actual);
-  const r = spawnSync("/usr/bin/python3", [COMPARE, expectedFile, actualFile, "--show", "5"], {
-    encoding: "utf8",
-  });
-  return { ok: r.status === 0, report: r.stdout + r.stderr };
+  return compareOutputs(expectedFile, actual, join(tmp, `${name}.out`), 5);
 }
 
 function runFile(file: string, trace = false) {

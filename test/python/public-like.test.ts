@@ -6,15 +6,15 @@
  * a case that reproduces with `gen_public_like.py SEED N [--rare]`.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, expect, test } from "vitest";
 import { nodeRuntime } from "../../src/python/node.ts";
 import type { PythonRuntime } from "../../src/python/runtime.ts";
+import { PYTHON, expectSameAsTorch } from "./against-torch.ts";
 
-const COMPARE = fileURLToPath(new URL("../../../shared/golden/compare_outputs.py", import.meta.url));
 const GENERATOR = fileURLToPath(new URL("../fixtures/gen_public_like.py", import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), "gradlens-public-like-"));
 
@@ -31,29 +31,11 @@ const RUNS: [seed: number, cases: number, rare: boolean][] = [
 
 for (const [seed, cases, rare] of RUNS) {
   test(`public-like programs (seed ${seed}, ${cases} cases${rare ? ", rare branches" : ""}) print what PyTorch prints`, () => {
-    const gen = spawnSync(
-      "/usr/bin/python3",
-      [GENERATOR, String(seed), String(cases), ...(rare ? ["--rare"] : [])],
-      {
-        encoding: "utf8",
-      },
-    );
+    const gen = spawnSync(PYTHON, [GENERATOR, String(seed), String(cases), ...(rare ? ["--rare"] : [])], {
+      encoding: "utf8",
+    });
     expect(gen.status, gen.stderr).toBe(0);
     const file = join(tmp, `public-like-${seed}${rare ? "-rare" : ""}.py`);
-    writeFileSync(file, gen.stdout);
-    const ref = spawnSync("/usr/bin/python3", [file], { encoding: "utf8" });
-    expect(ref.status, ref.stderr).toBe(0);
-    writeFileSync(`${file}.expected`, ref.stdout);
-    const ours = rt.run(gen.stdout, { filename: file });
-    expect(ours.error, ours.stderr).toBeNull();
-    writeFileSync(`${file}.actual`, ours.stdout);
-    const cmp = spawnSync(
-      "/usr/bin/python3",
-      [COMPARE, `${file}.expected`, `${file}.actual`, "--show", "3"],
-      {
-        encoding: "utf8",
-      },
-    );
-    expect(cmp.stdout, `${file}\n${cmp.stdout}`).toMatch(new RegExp(`^${cases}/${cases} cases match$`, "m"));
+    expect(expectSameAsTorch(rt, gen.stdout, file)).toContain(`${cases}/${cases} cases match`);
   }, 60_000);
 }

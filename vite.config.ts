@@ -63,7 +63,9 @@ export default defineConfig({
   plugins: [svelte(svelteDev ? {} : { compilerOptions: { dev: false } }), pyodideAssets()],
   resolve: svelteDev ? {} : { conditions: ["module", "browser", "production"] },
   worker: { format: "es" },
-  optimizeDeps: { exclude: ["pyodide"] },
+  // sucrase is imported by the run worker only, which Vite scans late: pre-bundle it so a first
+  // visit is not reloaded halfway
+  optimizeDeps: { exclude: ["pyodide"], include: ["sucrase"] },
   server: { headers: ISOLATION_HEADERS },
   preview: { headers: ISOLATION_HEADERS },
   test: {

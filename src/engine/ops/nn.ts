@@ -164,6 +164,91 @@ export function l1Loss(input: Tensor, target: Tensor, reduction: Reduction = "me
   return r === "mean" ? mean(loss) : r === "sum" ? sum(loss) : loss;
 }
 
+// ---- smooth_l1_loss and huber_loss ----
+
+/**
+ * ATen's smooth_l1 / huber backward: the scalar kernel's formula per element (the vectorized one
+ * differs by at most an ulp), with norm = 1/numel for mean.
+ */
+function piecewiseLossBackward(
+  g: Tensor,
+  x: Tensor,
+  y: Tensor,
+  reduction: Reduction,
+  grad: (d: number, g: number, norm: number) => number,
+  sign: number,
+): Tensor {
+  const norm = reduction === "mean" ? f(1 / x.numel()) : 1;
+  const gAt = gradAt(g);
+  const out = new Float32Array(x.numel());
+  for (let i = 0; i < out.length; i++) out[i] = sign * grad(f(x.values[i] - y.values[i]), gAt(i), norm);
+  return new Tensor(out, x.shape, "float32");
+}
+
+const runSmoothL1Loss = defineOp<{ reduction: Reduction; beta: number }>({
+  name: "smooth_l1_loss",
+  gradFn: "SmoothL1LossBackward0",
+  forward: ([x, y], { reduction, beta }) => {
+    const b = f(beta);
+    const loss = new Float32Array(x.numel());
+    for (let i = 0; i < loss.length; i++) {
+      const z = Math.abs(f(x.values[i] - y.values[i]));
+      loss[i] = z < b ? f(f(0.5 * z) * z) / b : z - f(0.5 * b);
+    }
+    return reduceLoss(loss, x.shape, reduction);
+  },
+  backward: (g, { inputs: [x, y], attrs: { reduction, beta } }, [nx, ny]) => {
+    const b = f(beta);
+    const grad = (d: number, gi: number, norm: number) =>
+      d <= -b ? f(-norm * gi) : d >= b ? f(norm * gi) : f(f(norm * d) * gi) / b;
+    return [
+      nx ? piecewiseLossBackward(g, x, y, reduction, grad, 1) : null,
+      ny ? piecewiseLossBackward(g, x, y, reduction, grad, -1) : null,
+    ];
+  },
+});
+
+/** `F.smooth_l1_loss(input, target, reduction="mean", beta=1.0)`: SmoothL1LossBackward0. */
+export function smoothL1Loss(input: Tensor, target: Tensor, reduction: Reduction = "mean", beta = 1.0): Tensor {
+  const [x, y] = broadcastLossOperands(input, target);
+  const r = checkReduction(reduction);
+  if (beta < 0) throw new TorchError("RuntimeError", "smooth_l1_loss does not support negative values for beta.");
+  checkFloatOperands(x, y, "smooth_l1_cpu");
+  return runSmoothL1Loss([x, y], { reduction: r, beta });
+}
+
+const runHuberLoss = defineOp<{ reduction: Reduction; delta: number }>({
+  name: "huber_loss",
+  gradFn: "HuberLossBackward0",
+  forward: ([x, y], { reduction, delta }) => {
+    const d = f(delta);
+    const loss = new Float32Array(x.numel());
+    for (let i = 0; i < loss.length; i++) {
+      const z = Math.abs(f(x.values[i] - y.values[i]));
+      loss[i] = z < d ? f(0.5 * z) * z : d * f(z - f(0.5 * d));
+    }
+    return reduceLoss(loss, x.shape, reduction);
+  },
+  backward: (g, { inputs: [x, y], attrs: { reduction, delta } }, [nx, ny]) => {
+    const dl = f(delta);
+    const grad = (d: number, gi: number, norm: number) =>
+      d <= -dl ? f(f(-norm * gi) * dl) : d >= dl ? f(f(norm * gi) * dl) : f(f(norm * d) * gi);
+    return [
+      nx ? piecewiseLossBackward(g, x, y, reduction, grad, 1) : null,
+      ny ? piecewiseLossBackward(g, x, y, reduction, grad, -1) : null,
+    ];
+  },
+});
+
+/** `F.huber_loss(input, target, reduction="mean", delta=1.0)`: HuberLossBackward0. */
+export function huberLoss(input: Tensor, target: Tensor, reduction: Reduction = "mean", delta = 1.0): Tensor {
+  const [x, y] = broadcastLossOperands(input, target);
+  const r = checkReduction(reduction);
+  if (!(delta > 0)) throw new TorchError("RuntimeError", "huber_loss does not support non-positive values for delta.");
+  checkFloatOperands(x, y, "huber_cpu");
+  return runHuberLoss([x, y], { reduction: r, delta });
+}
+
 // ---- binary_cross_entropy ----
 
 const EPSILON = f(1e-12);
@@ -986,6 +1071,10 @@ export function addmm(bias: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
   }
   const [n, k] = mat1.shape;
   const [k2, m] = mat2.shape;
+  // ADDMM_META checks dtypes before shapes (an int batch through nn.Linear lands here)
+  if (mat1.dtype !== mat2.dtype) {
+    throw new TorchError("RuntimeError", "mat1 and mat2 must have the same dtype");
+  }
   if (k !== k2) {
     throw new TorchError(
       "RuntimeError",

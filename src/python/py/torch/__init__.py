@@ -5,9 +5,10 @@ Programs written for PyTorch run unchanged on what gradlens supports; anything e
 """
 import sys as _sys
 
+from . import _pycompat  # noqa: F401  (first: collections.OrderedDict prints as in 3.11)
 from . import _C
 from ._C import unsupported as _unsupported
-from ._tensor import Size, Tensor, device, dtype
+from ._tensor import Size, Tensor, device, dtype, typename
 from ._tensor import bool_ as _bool_dtype
 from ._tensor import float32, int64
 from ._creation import (

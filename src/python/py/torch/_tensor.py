@@ -127,6 +127,20 @@ def check_device(d):
 _KIND = {_py_int: 1, _py_float: 2, _py_bool: 3}
 
 
+def typename(o):
+    """torch.typename: `torch.FloatTensor` for a tensor, the qualified class name otherwise."""
+    if isinstance(o, Tensor):
+        return o.type()
+    module = ""
+    if getattr(o, "__module__", None) not in (None, "builtins", "__builtin__"):
+        module = o.__module__ + "."
+    if hasattr(o, "__qualname__"):
+        return module + o.__qualname__
+    if hasattr(o, "__name__"):
+        return module + o.__name__
+    return module + o.__class__.__name__
+
+
 def wrap(r):
     """A Tensor around the engine tensor `r`."""
     t = _new_object(Tensor)
@@ -1517,3 +1531,7 @@ def _int_or_none(x):
 
 
 _C.tensor_class = Tensor
+
+
+# `<class 'torch.Tensor'>`, as type(t) prints in PyTorch
+Tensor.__module__ = "torch"

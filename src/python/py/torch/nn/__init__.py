@@ -8,6 +8,7 @@ from .modules import (
     Dropout,
     Flatten,
     GELU,
+    HuberLoss,
     Identity,
     L1Loss,
     LeakyReLU,
@@ -23,6 +24,7 @@ from .modules import (
     Sequential,
     Sigmoid,
     Softmax,
+    SmoothL1Loss,
     Softplus,
     Tanh,
 )

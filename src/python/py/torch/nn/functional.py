@@ -138,6 +138,16 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     return op(O("l1Loss"), _t(input, "l1_loss")._t, _t(target, "l1_loss", "target")._t, r)
 
 
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    r = _reduction(size_average, reduce, reduction)
+    return op(O("smoothL1Loss"), _t(input, "smooth_l1_loss")._t, _t(target, "smooth_l1_loss", "target")._t, r, beta)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    r = _reduction(None, None, reduction)
+    return op(O("huberLoss"), _t(input, "huber_loss")._t, _t(target, "huber_loss", "target")._t, r, delta)
+
+
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     r = _reduction(size_average, reduce, reduction)
     return op(

@@ -4,10 +4,13 @@ A module call is a scope in the trace (named after the attribute that holds it: 
 parameter is labelled with its path (`fc1.weight`).
 """
 import math
+import operator
 from collections import namedtuple
+from collections.abc import Iterable, Mapping
 
 from .. import _C
 from .._pycompat import OrderedDict
+from .._pycompat import _OrderedDict as _BaseOrderedDict
 from .._C import E, unsupported
 from .._tensor import Tensor, typename, wrap
 from . import functional as F
@@ -187,12 +190,81 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         if not _C.recording:
-            return self.forward(*args, **kwargs)
+            return self._call_impl(args, kwargs)
         _C.push_scope(self._gl_name or type(self).__name__)
         try:
-            return self.forward(*args, **kwargs)
+            return self._call_impl(args, kwargs)
         finally:
             _C.pop_scope()
+
+    def _call_impl(self, args, kwargs):
+        pre = self.__dict__.get("_forward_pre_hooks")
+        post = self.__dict__.get("_forward_hooks")
+        if not pre and not post:
+            return self.forward(*args, **kwargs)
+        for hook in list(pre.values()) if pre else ():
+            r = hook(self, args)
+            if r is not None:
+                args = r if isinstance(r, tuple) else (r,)
+        result = self.forward(*args, **kwargs)
+        for hook in list(post.values()) if post else ():
+            r = hook(self, args, result)
+            if r is not None:
+                result = r
+        return result
+
+    def _add_hook(self, kind, hook):
+        hooks = self.__dict__.get(kind)
+        if hooks is None:
+            hooks = OrderedDict()
+            object.__setattr__(self, kind, hooks)
+        key = object()
+        hooks[key] = hook
+        return _HookHandle(hooks, key)
+
+    def register_forward_pre_hook(self, hook):
+        return self._add_hook("_forward_pre_hooks", hook)
+
+    def register_forward_hook(self, hook):
+        return self._add_hook("_forward_hooks", hook)
+
+    def register_backward_hook(self, hook):
+        raise unsupported("Module.register_backward_hook")
+
+    def register_full_backward_hook(self, hook):
+        raise unsupported("Module.register_full_backward_hook")
+
+    def get_submodule(self, target):
+        if target == "":
+            return self
+        mod = self
+        for item in target.split("."):
+            if not hasattr(mod, item):
+                raise AttributeError(mod._get_name() + " has no attribute `" + item + "`")
+            mod = getattr(mod, item)
+            if not isinstance(mod, Module):
+                raise AttributeError("`" + item + "` is not an nn.Module")
+        return mod
+
+    def get_parameter(self, target):
+        module_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(module_path)
+        if not hasattr(mod, name):
+            raise AttributeError(mod._get_name() + " has no attribute `" + name + "`")
+        param = getattr(mod, name)
+        if not isinstance(param, Parameter):
+            raise AttributeError("`" + name + "` is not an nn.Parameter")
+        return param
+
+    def get_buffer(self, target):
+        module_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(module_path)
+        if not hasattr(mod, name):
+            raise AttributeError(mod._get_name() + " has no attribute `" + name + "`")
+        buffer = getattr(mod, name)
+        if name not in mod._buffers:
+            raise AttributeError("`" + name + "` is not a buffer")
+        return buffer
 
     # ---- traversal ----
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
@@ -299,6 +371,18 @@ class Module:
     def double(self):
         raise unsupported("torch.float64")
 
+    def half(self):
+        raise unsupported("torch.float16")
+
+    def bfloat16(self):
+        raise unsupported("torch.bfloat16")
+
+    def type(self, dst_type):
+        raise unsupported("Module.type()")
+
+    def share_memory(self):
+        return self
+
     def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
         # PyTorch's order: each module's parameters, then its persistent buffers, then its children
         if args:
@@ -396,6 +480,23 @@ class Module:
         return sorted(set(object.__dir__(self)) | set(self._parameters) | set(self._modules) | set(self._buffers))
 
 
+class _HookHandle:
+    """What register_forward_hook returns: remove() takes the hook off."""
+
+    def __init__(self, hooks, key):
+        self._hooks = hooks
+        self._key = key
+
+    def remove(self):
+        self._hooks.pop(self._key, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
     def __repr__(self):
         if not self.missing_keys and not self.unexpected_keys:
@@ -409,10 +510,25 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
 # Containers
 
 
+def _index(container, idx):
+    """The absolute int index of `idx` in a container, with PyTorch's IndexError."""
+    idx = operator.index(idx)
+    n = len(container)
+    if not -n <= idx < n:
+        raise IndexError(f"index {idx} is out of range")
+    return idx % n
+
+
+def _renumber(container):
+    # after a deletion the keys are 0..n-1 again, as PyTorch renumbers them
+    mods = list(container._modules.values())
+    object.__setattr__(container, "_modules", OrderedDict((str(i), m) for i, m in enumerate(mods)))
+
+
 class Sequential(Module):
     def __init__(self, *args):
         super().__init__()
-        if len(args) == 1 and isinstance(args[0], OrderedDict):
+        if len(args) == 1 and isinstance(args[0], _BaseOrderedDict):
             for key, module in args[0].items():
                 self.add_module(key, module)
         else:
@@ -420,17 +536,26 @@ class Sequential(Module):
                 self.add_module(str(i), module)
 
     def forward(self, input):
-        for module in self._modules.values():
+        for module in self:
             input = module(input)
         return input
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
-            return Sequential(OrderedDict(list(self._modules.items())[idx]))
-        mods = list(self._modules.values())
-        if not -len(mods) <= idx < len(mods):
-            raise IndexError(f"index {idx} is out of range")
-        return mods[idx]
+            return self.__class__(OrderedDict(list(self._modules.items())[idx]))
+        return list(self._modules.values())[_index(self, idx)]
+
+    def __setitem__(self, idx, module):
+        key = list(self._modules.keys())[_index(self, idx)]
+        setattr(self, key, module)
+
+    def __delitem__(self, idx):
+        if isinstance(idx, slice):
+            for key in list(self._modules.keys())[idx]:
+                delattr(self, key)
+        else:
+            delattr(self, list(self._modules.keys())[_index(self, idx)])
+        _renumber(self)
 
     def __len__(self):
         return len(self._modules)
@@ -438,8 +563,63 @@ class Sequential(Module):
     def __iter__(self):
         return iter(self._modules.values())
 
+    def __add__(self, other):
+        if not isinstance(other, Sequential):
+            raise ValueError(
+                f"add operator supports only objects of Sequential class, but {str(type(other))} is given."
+            )
+        ret = Sequential()
+        for layer in list(self) + list(other):
+            ret.append(layer)
+        return ret
+
+    def __iadd__(self, other):
+        if not isinstance(other, Sequential):
+            raise ValueError(
+                f"add operator supports only objects of Sequential class, but {str(type(other))} is given."
+            )
+        offset = len(self)
+        for i, module in enumerate(other):
+            self.add_module(str(i + offset), module)
+        return self
+
+    def __mul__(self, other):
+        if not isinstance(other, int):
+            raise TypeError(f"unsupported operand type(s) for *: {type(self)} and {type(other)}")
+        if other <= 0:
+            raise ValueError(f"Non-positive multiplication factor {other} for {type(self)}")
+        combined = Sequential()
+        for module in list(self) * other:
+            combined.add_module(str(len(combined)), module)
+        return combined
+
+    __rmul__ = __mul__
+
+    def pop(self, key):
+        v = self[key]
+        del self[key]
+        return v
+
     def append(self, module):
         self.add_module(str(len(self)), module)
+        return self
+
+    def insert(self, index, module):
+        if not isinstance(module, Module):
+            raise AssertionError(f"module should be of type: {Module}")
+        n = len(self._modules)
+        if not -n <= index <= n:
+            raise IndexError(f"Index out of range: {index}")
+        if index < 0:
+            index += n
+        for i in range(n, index, -1):
+            self._modules[str(i)] = self._modules[str(i - 1)]
+        self._modules[str(index)] = module
+        return self
+
+    def extend(self, sequential):
+        for layer in sequential:
+            self.append(layer)
         return self
 
 
@@ -447,14 +627,23 @@ class ModuleList(Module):
     def __init__(self, modules=None):
         super().__init__()
         if modules is not None:
-            for m in modules:
-                self.append(m)
+            self += modules
 
     def __getitem__(self, idx):
-        mods = list(self._modules.values())
         if isinstance(idx, slice):
-            return ModuleList(mods[idx])
-        return mods[idx]
+            return self.__class__(list(self._modules.values())[idx])
+        return self._modules[str(_index(self, idx))]
+
+    def __setitem__(self, idx, module):
+        setattr(self, str(_index(self, idx)), module)
+
+    def __delitem__(self, idx):
+        if isinstance(idx, slice):
+            for k in range(len(self._modules))[idx]:
+                delattr(self, str(k))
+        else:
+            delattr(self, str(_index(self, idx)))
+        _renumber(self)
 
     def __len__(self):
         return len(self._modules)
@@ -462,13 +651,35 @@ class ModuleList(Module):
     def __iter__(self):
         return iter(self._modules.values())
 
+    def __iadd__(self, modules):
+        return self.extend(modules)
+
+    def __add__(self, other):
+        combined = ModuleList()
+        for i, module in enumerate(list(self) + list(other)):
+            combined.add_module(str(i), module)
+        return combined
+
+    def insert(self, index, module):
+        for i in range(len(self._modules), index, -1):
+            self._modules[str(i)] = self._modules[str(i - 1)]
+        self._modules[str(index)] = module
+
     def append(self, module):
         self.add_module(str(len(self)), module)
         return self
 
+    def pop(self, key):
+        v = self[key]
+        del self[key]
+        return v
+
     def extend(self, modules):
-        for m in modules:
-            self.append(m)
+        if not isinstance(modules, Iterable):
+            raise TypeError("ModuleList.extend should be called with an iterable, but got " + type(modules).__name__)
+        offset = len(self)
+        for i, module in enumerate(modules):
+            self.add_module(str(offset + i), module)
         return self
 
 
@@ -476,14 +687,16 @@ class ModuleDict(Module):
     def __init__(self, modules=None):
         super().__init__()
         if modules is not None:
-            for k, m in dict(modules).items():
-                self.add_module(k, m)
+            self.update(modules)
 
     def __getitem__(self, key):
         return self._modules[key]
 
     def __setitem__(self, key, module):
         self.add_module(key, module)
+
+    def __delitem__(self, key):
+        del self._modules[key]
 
     def __len__(self):
         return len(self._modules)
@@ -494,14 +707,43 @@ class ModuleDict(Module):
     def __contains__(self, key):
         return key in self._modules
 
+    def clear(self):
+        self._modules.clear()
+
+    def pop(self, key):
+        v = self[key]
+        del self[key]
+        return v
+
     def keys(self):
         return self._modules.keys()
+
+    def items(self):
+        return self._modules.items()
 
     def values(self):
         return self._modules.values()
 
-    def items(self):
-        return self._modules.items()
+    def update(self, modules):
+        if not isinstance(modules, Iterable):
+            raise TypeError(
+                "ModuleDict.update should be called with an iterable of key/value pairs, but got "
+                + type(modules).__name__
+            )
+        if isinstance(modules, (Mapping, ModuleDict)):
+            for key, module in modules.items():
+                self[key] = module
+        else:
+            for j, m in enumerate(modules):
+                if not isinstance(m, Iterable):
+                    raise TypeError(
+                        "ModuleDict update sequence element #" + str(j) + " should be Iterable; is" + type(m).__name__
+                    )
+                if not len(m) == 2:
+                    raise ValueError(
+                        "ModuleDict update sequence element #" + str(j) + " has length " + str(len(m)) + "; 2 is required"
+                    )
+                self[m[0]] = m[1]
 
 
 # ---------------------------------------------------------------------------------------------

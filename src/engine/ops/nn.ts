@@ -246,6 +246,10 @@ export function huberLoss(input: Tensor, target: Tensor, reduction: Reduction = 
   const r = checkReduction(reduction);
   if (!(delta > 0)) throw new TorchError("RuntimeError", "huber_loss does not support non-positive values for delta.");
   checkFloatOperands(x, y, "huber_cpu");
+  // huber's TensorIterator computes in the input's dtype: a float target cannot land in an int input
+  if (!isFloating(x.dtype)) {
+    throw new TorchError("RuntimeError", `result type Float can't be cast to the desired output type ${TYPE_NAME[x.dtype]}`);
+  }
   return runHuberLoss([x, y], { reduction: r, delta });
 }
 
@@ -329,6 +333,13 @@ export function binaryCrossEntropy(
     throw new TorchError(
       "ValueError",
       `Using a target size (${torchSize(target.shape)}) that is different to the input size (${torchSize(input.shape)}) is deprecated. Please ensure they have the same size.`,
+    );
+  }
+  // the loss' TensorIterator wants the target in the input's dtype
+  if (target.dtype !== input.dtype) {
+    throw new TorchError(
+      "RuntimeError",
+      `Found dtype ${TYPE_NAME[target.dtype]} but expected ${TYPE_NAME[input.dtype]}`,
     );
   }
   requireFloat(input, "binary_cross_entropy");
@@ -441,6 +452,16 @@ export function binaryCrossEntropyWithLogits(
     );
   }
   requireFloat(input, "log_sigmoid_cpu");
+  // ATen's (1 - target).mul_(input): in place on an int target
+  if (target.dtype === "bool") {
+    throw new TorchError(
+      "RuntimeError",
+      "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.",
+    );
+  }
+  if (target.dtype === "int64") {
+    throw new TorchError("RuntimeError", "result type Float can't be cast to the desired output type Long");
+  }
   if (posWeight) checkInplaceBroadcast(input.shape, broadcastShapes(posWeight.shape, target.shape));
   if (weight) checkInplaceBroadcast(input.shape, weight.shape);
   checkNotDifferentiable("binary_cross_entropy_with_logits", "weight", weight);

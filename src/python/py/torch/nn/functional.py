@@ -1,15 +1,28 @@
 """torch.nn.functional: activations, losses, linear, dropout, softmax."""
 from .. import _C
 from .._C import E, unsupported
-from .._tensor import O, Tensor, op
+from .._tensor import O, Tensor, int64, op
 
 _REDUCTIONS = ("none", "mean", "sum")
 
 
-def _t(x, fname, arg="input"):
+def _t(x, fname, arg="input", pos=1):
     if isinstance(x, Tensor):
         return x
-    raise TypeError(f"{fname}(): argument '{arg}' (position 1) must be Tensor, not {type(x).__name__}")
+    raise TypeError(f"{fname}(): argument '{arg}' (position {pos}) must be Tensor, not {type(x).__name__}")
+
+
+def _m(x, method):
+    """PyTorch's functional calls `x.method()`: a non-tensor fails on the attribute."""
+    if isinstance(x, Tensor):
+        return x
+    raise AttributeError(f"'{type(x).__name__}' object has no attribute '{method}'")
+
+
+def _loss_operands(input, target):
+    """The engine handles of a loss' operands; PyTorch compares target.size() with input.size() first."""
+    t = _m(target, "size")
+    return _m(input, "size")._t, t._t
 
 
 def _reduction(size_average, reduce, reduction):
@@ -38,11 +51,11 @@ def relu_(input):
 
 
 def sigmoid(input):
-    return _t(input, "sigmoid").sigmoid()
+    return _m(input, "sigmoid").sigmoid()
 
 
 def tanh(input):
-    return _t(input, "tanh").tanh()
+    return _m(input, "tanh").tanh()
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
@@ -72,7 +85,7 @@ def silu(input, inplace=False):
 
 
 def logsigmoid(input):
-    return op(O("logsigmoid"), _t(input, "logsigmoid")._t)
+    return op(O("logsigmoid"), _t(input, "log_sigmoid")._t)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
@@ -101,12 +114,12 @@ def _softmax_dim(name, input, dim):
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    x = _t(input, "softmax")
+    x = _m(input, "softmax")
     return x.softmax(_softmax_dim("softmax", x, dim))
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    x = _t(input, "log_softmax")
+    x = _m(input, "log_softmax")
     return x.log_softmax(_softmax_dim("log_softmax", x, dim))
 
 
@@ -114,7 +127,8 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 
 def linear(input, weight, bias=None):
-    return op(O("linear"), _t(input, "linear")._t, _t(weight, "linear", "weight")._t, _opt(bias))
+    b = None if bias is None else _t(bias, "linear", "bias", 3)._t
+    return op(O("linear"), _t(input, "linear")._t, _t(weight, "linear", "weight", 2)._t, b)
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
@@ -125,35 +139,62 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return op(O("dropout"), _t(input, "dropout")._t, p, bool(training))
 
 
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    if out is not None:
+        raise unsupported("F.normalize(out=...)")
+    # PyTorch's composite: input / norm.clamp_min(eps).expand_as(input) (DivBackward0)
+    x = _m(input, "norm")
+    denom = x.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(x)
+    return x / denom
+
+
+def one_hot(tensor, num_classes=-1):
+    from .._creation import arange
+
+    t = _t(tensor, "one_hot")
+    if t.dtype is not int64:
+        raise RuntimeError("one_hot is only applicable to index tensor.")
+    if t.numel() == 0:
+        if num_classes <= 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+    else:
+        if t.min().item() < 0:
+            raise RuntimeError("Class values must be non-negative.")
+        if num_classes == -1:
+            num_classes = t.max().item() + 1
+        elif t.max().item() >= num_classes:
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    return (t.unsqueeze(-1) == arange(num_classes)).long()
+
+
 # ---- losses ----
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     r = _reduction(size_average, reduce, reduction)
-    return op(O("mseLoss"), _t(input, "mse_loss")._t, _t(target, "mse_loss", "target")._t, r)
+    return op(O("mseLoss"), *_loss_operands(input, target), r)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     r = _reduction(size_average, reduce, reduction)
-    return op(O("l1Loss"), _t(input, "l1_loss")._t, _t(target, "l1_loss", "target")._t, r)
+    return op(O("l1Loss"), *_loss_operands(input, target), r)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     r = _reduction(size_average, reduce, reduction)
-    return op(O("smoothL1Loss"), _t(input, "smooth_l1_loss")._t, _t(target, "smooth_l1_loss", "target")._t, r, beta)
+    return op(O("smoothL1Loss"), *_loss_operands(input, target), r, beta)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
     r = _reduction(None, None, reduction)
-    return op(O("huberLoss"), _t(input, "huber_loss")._t, _t(target, "huber_loss", "target")._t, r, delta)
+    return op(O("huberLoss"), *_loss_operands(input, target), r, delta)
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     r = _reduction(size_average, reduce, reduction)
     return op(
         O("binaryCrossEntropy"),
-        _t(input, "binary_cross_entropy")._t,
-        _t(target, "binary_cross_entropy", "target")._t,
+        *_loss_operands(input, target),
         _opt(weight),
         r,
     )
@@ -165,8 +206,7 @@ def binary_cross_entropy_with_logits(
     r = _reduction(size_average, reduce, reduction)
     return op(
         O("binaryCrossEntropyWithLogits"),
-        _t(input, "binary_cross_entropy_with_logits")._t,
-        _t(target, "binary_cross_entropy_with_logits", "target")._t,
+        *_loss_operands(input, target),
         _opt(weight),
         _opt(pos_weight),
         r,
@@ -175,7 +215,7 @@ def binary_cross_entropy_with_logits(
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     r = _reduction(size_average, reduce, reduction)
-    return op(E.nllLoss, _t(input, "nll_loss")._t, _t(target, "nll_loss", "target")._t, _opt(weight), ignore_index, r)
+    return op(E.nllLoss, _t(input, "nll_loss_nd")._t, _t(target, "nll_loss_nd", "target", 2)._t, _opt(weight), ignore_index, r)
 
 
 def cross_entropy(
@@ -184,8 +224,8 @@ def cross_entropy(
     r = _reduction(size_average, reduce, reduction)
     return op(
         E.crossEntropy,
-        _t(input, "cross_entropy")._t,
-        _t(target, "cross_entropy", "target")._t,
+        _t(input, "cross_entropy_loss")._t,
+        _t(target, "cross_entropy_loss", "target", 2)._t,
         _opt(weight),
         ignore_index,
         r,

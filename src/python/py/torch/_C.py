@@ -46,6 +46,9 @@ _PY_TYPES = {
 
 def convert(e):
     """The Python exception for an engine error (same type and message as PyTorch's)."""
+    # a warning the failing op gave before its error (a loss' broadcast warning) comes out first
+    if WARN[0]:
+        flush_warnings()
     py_type = getattr(e, "pyType", None)
     cls = _PY_TYPES.get(py_type) if py_type is not None else None
     if cls is None:

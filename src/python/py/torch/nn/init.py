@@ -76,6 +76,15 @@ def ones_(tensor):
         return tensor.fill_(1.0)
 
 
+def eye_(tensor):
+    if tensor.dim() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    from .._creation import eye
+
+    with no_grad():
+        return tensor.copy_(eye(*tensor.shape))
+
+
 def xavier_uniform_(tensor, gain=1.0, generator=None):
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))

@@ -209,10 +209,16 @@ const runSmoothL1Loss = defineOp<{ reduction: Reduction; beta: number }>({
 });
 
 /** `F.smooth_l1_loss(input, target, reduction="mean", beta=1.0)`: SmoothL1LossBackward0. */
-export function smoothL1Loss(input: Tensor, target: Tensor, reduction: Reduction = "mean", beta = 1.0): Tensor {
+export function smoothL1Loss(
+  input: Tensor,
+  target: Tensor,
+  reduction: Reduction = "mean",
+  beta = 1.0,
+): Tensor {
   const [x, y] = broadcastLossOperands(input, target);
   const r = checkReduction(reduction);
-  if (beta < 0) throw new TorchError("RuntimeError", "smooth_l1_loss does not support negative values for beta.");
+  if (beta < 0)
+    throw new TorchError("RuntimeError", "smooth_l1_loss does not support negative values for beta.");
   checkFloatOperands(x, y, "smooth_l1_cpu");
   return runSmoothL1Loss([x, y], { reduction: r, beta });
 }
@@ -244,11 +250,15 @@ const runHuberLoss = defineOp<{ reduction: Reduction; delta: number }>({
 export function huberLoss(input: Tensor, target: Tensor, reduction: Reduction = "mean", delta = 1.0): Tensor {
   const [x, y] = broadcastLossOperands(input, target);
   const r = checkReduction(reduction);
-  if (!(delta > 0)) throw new TorchError("RuntimeError", "huber_loss does not support non-positive values for delta.");
+  if (!(delta > 0))
+    throw new TorchError("RuntimeError", "huber_loss does not support non-positive values for delta.");
   checkFloatOperands(x, y, "huber_cpu");
   // huber's TensorIterator computes in the input's dtype: a float target cannot land in an int input
   if (!isFloating(x.dtype)) {
-    throw new TorchError("RuntimeError", `result type Float can't be cast to the desired output type ${TYPE_NAME[x.dtype]}`);
+    throw new TorchError(
+      "RuntimeError",
+      `result type Float can't be cast to the desired output type ${TYPE_NAME[x.dtype]}`,
+    );
   }
   return runHuberLoss([x, y], { reduction: r, delta });
 }

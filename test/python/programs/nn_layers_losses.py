@@ -1,0 +1,173 @@
+import copy
+import math
+import warnings
+from collections import OrderedDict
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.optim as optim
+
+# Layers, activations, losses (every reduction) and their functional forms, forward and backward.
+# Expected output: real PyTorch (test/fixtures/gen_python_programs.py).
+
+x = torch.tensor([[-1.5, 0.0, 2.0], [0.5, -0.25, 1.0]])
+
+print("### activations_forward")
+for act in [nn.ReLU(), nn.LeakyReLU(), nn.LeakyReLU(0.2), nn.Sigmoid(), nn.Tanh(), nn.Softmax(dim=1), nn.Softmax(dim=0), nn.LogSoftmax(dim=1), nn.Identity(), nn.Flatten(), nn.GELU(), nn.Softplus()]:
+    print(act, act(x))
+
+print("### functional_forward")
+print(F.relu(x))
+print(F.leaky_relu(x, 0.1))
+print(x.sigmoid())
+print(x.tanh())
+print(F.softmax(x, dim=-1))
+print(F.log_softmax(x, dim=-1))
+print(torch.softmax(x, 1))
+print(torch.sigmoid(x))
+print(F.elu(x))
+print(F.silu(x))
+print(F.gelu(x))
+
+print("### softmax_implicit_dim")
+sm = nn.Softmax()
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    print(sm(x))
+    print(F.log_softmax(x))
+print([str(w.message) for w in caught])
+
+print("### activations_backward")
+xr = x.clone().requires_grad_(True)
+y = nn.Sequential(nn.LeakyReLU(0.1), nn.Tanh())(xr)
+y.sum().backward()
+print(y)
+print(xr.grad)
+
+print("### dropout")
+d = nn.Dropout(p=0.0)
+print(d(x))
+d2 = nn.Dropout(0.5)
+d2.eval()
+print(d2(x))
+print(F.dropout(x, p=0.5, training=False))
+torch.manual_seed(0)
+d3 = nn.Dropout(0.5)
+print(d3(torch.ones(3, 4)))
+torch.manual_seed(0)
+print(F.dropout(torch.ones(8), 0.25))
+
+print("### flatten")
+t = torch.arange(24.).reshape(2, 3, 4)
+print(nn.Flatten()(t).shape)
+print(nn.Flatten(0)(t).shape)
+print(nn.Flatten(0, 1)(t).shape)
+print(nn.Flatten(start_dim=1, end_dim=1)(t).shape)
+print(nn.Flatten(start_dim=0, end_dim=-1))
+
+pred = torch.tensor([[0.2, 0.8], [0.6, 0.4], [0.9, 0.1]])
+target = torch.tensor([[0.0, 1.0], [1.0, 0.0], [1.0, 0.0]])
+reg_p = torch.tensor([1.0, 2.5, -0.3, 4.0])
+reg_t = torch.tensor([1.5, 2.0, 0.0, 1.0])
+
+print("### regression_losses")
+for red in ['mean', 'sum', 'none']:
+    print(red, nn.MSELoss(reduction=red)(reg_p, reg_t))
+    print(red, nn.L1Loss(reduction=red)(reg_p, reg_t))
+    print(red, F.mse_loss(reg_p, reg_t, reduction=red))
+    print(red, F.l1_loss(reg_p, reg_t, reduction=red))
+
+print("### smooth_l1_huber")
+for red in ['mean', 'sum', 'none']:
+    print(red, nn.SmoothL1Loss(reduction=red)(reg_p, reg_t))
+    print(red, nn.HuberLoss(reduction=red)(reg_p, reg_t))
+    print(red, nn.SmoothL1Loss(reduction=red, beta=0.5)(reg_p, reg_t))
+    print(red, nn.HuberLoss(reduction=red, delta=2.0)(reg_p, reg_t))
+    print(red, F.smooth_l1_loss(reg_p, reg_t, reduction=red))
+    print(red, F.huber_loss(reg_p, reg_t, reduction=red, delta=0.5))
+
+print("### smooth_l1_backward")
+p = reg_p.clone().requires_grad_()
+l = F.smooth_l1_loss(p, reg_t)
+l.backward()
+print(l, p.grad)
+p.grad = None
+l = F.huber_loss(p, reg_t, delta=2.0)
+l.backward()
+print(l, p.grad)
+p.grad = None
+l = nn.SmoothL1Loss(beta=0.0)(p, reg_t)
+l.backward()
+print(l, p.grad)
+
+print("### bce_losses")
+for red in ['mean', 'sum', 'none']:
+    print(red, nn.BCELoss(reduction=red)(pred, target))
+    print(red, nn.BCEWithLogitsLoss(reduction=red)(pred, target))
+    print(red, F.binary_cross_entropy(pred, target, reduction=red))
+    print(red, F.binary_cross_entropy_with_logits(pred, target, reduction=red))
+print(nn.BCEWithLogitsLoss(pos_weight=torch.tensor([2.0, 1.0]))(pred, target))
+
+logits = torch.tensor([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3], [1.2, 0.2, 3.1], [0.0, 0.0, 0.0]])
+labels = torch.tensor([0, 1, 2, 1])
+print("### ce_nll")
+for red in ['mean', 'sum', 'none']:
+    print(red, nn.CrossEntropyLoss(reduction=red)(logits, labels))
+    print(red, nn.NLLLoss(reduction=red)(F.log_softmax(logits, dim=1), labels))
+    print(red, F.cross_entropy(logits, labels, reduction=red))
+    print(red, F.nll_loss(torch.log_softmax(logits, 1), labels, reduction=red))
+print(nn.CrossEntropyLoss(weight=torch.tensor([1.0, 2.0, 0.5]))(logits, labels))
+print(nn.CrossEntropyLoss(ignore_index=1)(logits, labels))
+print(nn.CrossEntropyLoss(label_smoothing=0.1)(logits, labels))
+print(F.cross_entropy(logits[0], labels[0]))
+
+print("### loss_backward")
+lg = logits.clone().requires_grad_(True)
+loss = nn.CrossEntropyLoss()(lg, labels)
+loss.backward()
+print(loss)
+print(lg.grad)
+pp = pred.clone().requires_grad_(True)
+l2 = nn.BCELoss()(pp, target)
+l2.backward()
+print(l2, pp.grad, sep='\n')
+
+print("### loss_item_format")
+loss = nn.MSELoss()(reg_p, reg_t)
+print(loss.item())
+print(f"loss: {loss.item():.4f}")
+print(f"loss: {loss:.3f}")
+print("loss =", loss)
+print(round(loss.item(), 3))
+print("### functional_misc")
+x = torch.tensor([[1.0, -2.0, 3.0], [0.5, 0.0, -1.0]])
+print(F.normalize(x, dim=1))
+print(F.one_hot(torch.tensor([0, 2, 1]), num_classes=3))
+print(F.one_hot(torch.tensor([0, 2, 1])))
+print(F.hardtanh(x))
+print(F.relu6(x * 3))
+print(F.softplus(x))
+print(F.logsigmoid(x))
+print(F.elu(x, alpha=0.5))
+print(F.linear(x, torch.ones(2, 3)))
+print(F.linear(x, torch.ones(2, 3), torch.tensor([1.0, -1.0])))
+
+print("### one_hot_normalize_more")
+print(F.one_hot(torch.arange(0, 5) % 3))
+print(F.one_hot(torch.tensor([[0, 1], [2, 3]]), 4).shape)
+try:
+    F.one_hot(torch.tensor([0, 3]), num_classes=2)
+except RuntimeError as e:
+    print("RuntimeError:", e)
+try:
+    F.one_hot(torch.tensor([0.0, 1.0]))
+except RuntimeError as e:
+    print("RuntimeError:", e)
+v = torch.tensor([[3.0, 4.0], [0.0, 0.0]], requires_grad=True)
+n = F.normalize(v, dim=1)
+print(n)
+n.sum().backward()
+print(v.grad)
+print(F.normalize(torch.tensor([1.0, 2.0, 2.0]), dim=0))
+print(F.normalize(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), p=1, dim=0))

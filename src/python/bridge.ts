@@ -379,11 +379,22 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
     randint(low: number, high: number, size: number[], dtype: DType | undefined): Tensor {
       return ops.randint(low, high, size, { dtype });
     },
-    randperm(n: number, dtype: DType | undefined): Tensor {
-      return ops.randperm(n, { dtype });
+    randperm(n: number, dtype: DType | undefined, generator?: ops.Generator): Tensor {
+      return ops.randperm(n, { dtype, generator });
     },
     manualSeed(seed: number): void {
       ops.manualSeed(seed);
+    },
+    /** `torch.Generator()`: a CPU generator of its own (what DataLoader's shuffle seeds). */
+    newGenerator(): ops.Generator {
+      return new ops.Generator();
+    },
+    generatorManualSeed(g: ops.Generator, seed: number | bigint): void {
+      g.manualSeed(seed);
+    },
+    /** One random64() draw as [hi, lo] (an int64 `random_()`), from `g` or the default generator. */
+    random64(g?: ops.Generator): [number, number] {
+      return (g ?? ops.defaultGenerator).random64();
     },
     uniform_(t: Tensor, from: number, to: number): void {
       ops.uniform_(t, from, to);

@@ -50,6 +50,7 @@ from .autograd import (
 from . import autograd
 from . import nn
 from . import optim
+from . import utils
 
 __version__ = "2.0.0+gradlens"
 

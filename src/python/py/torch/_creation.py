@@ -212,17 +212,26 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
-    if generator is not None:
-        raise unsupported("the generator= argument")
+    if generator is not None and generator._g is not None:
+        return op(E.randperm, n, js_dtype(dtype), generator._g)
     return op(E.randperm, n, js_dtype(dtype))
 
 
 class Generator:
+    """A CPU generator; only randperm (and so DataLoader's shuffle, random_split) takes one yet."""
+
     def __init__(self, device="cpu"):
         self._seed = 67280421310721
+        # the engine's generator; None for torch.default_generator, which the engine keeps itself
+        self._g = call(E.newGenerator) if _default_made else None
 
     def manual_seed(self, seed):
-        raise unsupported("torch.Generator (use torch.manual_seed)")
+        seed = _py_int(seed)
+        if self._g is None:
+            return manual_seed(seed)
+        call(E.generatorManualSeed, self._g, seed)
+        self._seed = seed
+        return self
 
     def initial_seed(self):
         return self._seed
@@ -231,7 +240,16 @@ class Generator:
         return f"<torch._C.Generator object at {hex(id(self))}>"
 
 
+_default_made = False
 default_generator = Generator()
+_default_made = True
+
+
+def random_int64(generator=None):
+    """`torch.empty((), dtype=torch.int64).random_(generator=g).item()`: random64() mod 2^63."""
+    g = None if generator is None else generator._g
+    hi, lo = call(E.random64, g).to_py() if g is not None else call(E.random64).to_py()
+    return ((hi << 32) | lo) & ((1 << 63) - 1)
 
 
 def manual_seed(seed):

@@ -85,6 +85,29 @@ class BoolTensor(metaclass=_LegacyTensorType):
     _dtype = _bool_dtype
 
 
+def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_serialization=True):
+    """torch.save: a pickle of `obj` (tensors by their values), to a path or a binary file object."""
+    import pickle
+
+    pm = pickle if pickle_module is None else pickle_module
+    if isinstance(f, (str, bytes)) or hasattr(f, "__fspath__"):
+        with open(f, "wb") as out:
+            pm.dump(obj, out, protocol=pickle_protocol)
+    else:
+        pm.dump(obj, f, protocol=pickle_protocol)
+
+
+def load(f, map_location=None, pickle_module=None, *, weights_only=False, **pickle_load_args):
+    """torch.load of what torch.save wrote (gradlens' own format: the CPU only, so map_location is moot)."""
+    import pickle
+
+    pm = pickle if pickle_module is None else pickle_module
+    if isinstance(f, (str, bytes)) or hasattr(f, "__fspath__"):
+        with open(f, "rb") as src:
+            return pm.load(src, **pickle_load_args)
+    return pm.load(f, **pickle_load_args)
+
+
 def get_default_dtype():
     return float32
 

@@ -1390,10 +1390,25 @@ class Tensor:
         raise unsupported("converting a Tensor to a NumPy array")
 
     def __reduce_ex__(self, proto):
-        raise unsupported("pickling tensors")
+        # torch.save / pickle / copy: the values, shape, dtype and (for a leaf) requires_grad
+        from .nn.modules import Parameter
+
+        values = self.detach().reshape(-1).tolist()
+        keep_grad = self.requires_grad and self.is_leaf
+        return (_rebuild_tensor, (values, tuple(self.shape), self.dtype.name, keep_grad, isinstance(self, Parameter)))
 
 
 _INTERNAL = ("_t", "_h", "_lab", "_m")
+
+
+def _rebuild_tensor(values, shape, dtype_name, requires_grad, is_parameter):
+    from ._creation import tensor
+    from .nn.modules import Parameter
+
+    t = tensor(values, dtype=DTYPES[dtype_name]).reshape(shape)
+    if is_parameter:
+        return Parameter(t, requires_grad)
+    return t.requires_grad_(requires_grad) if requires_grad else t
 
 
 def _clamp_bound(b):

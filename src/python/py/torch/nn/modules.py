@@ -5,6 +5,7 @@ parameter is labelled with its path (`fc1.weight`).
 """
 import math
 import operator
+import sys
 from collections import namedtuple
 from collections.abc import Iterable, Mapping
 
@@ -1007,5 +1008,7 @@ for _path, _names in {
 }.items():
     for _name in _names:
         globals()[_name].__module__ = _path
+    # pickle (torch.save of a whole model) finds a class by its module path
+    sys.modules.setdefault(_path, sys.modules[__name__])
 
 _C.module_class = Module

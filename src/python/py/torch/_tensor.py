@@ -496,13 +496,18 @@ class Node:
         raise unsupported("grad_fn.register_prehook")
 
     def __repr__(self):
-        return f"<{self._name} object at {hex(id(self))}>"
+        m = type(self).__module__
+        prefix = "" if m == "builtins" else m + "."
+        return f"<{prefix}{self._name} object at {hex(id(self))}>"
 
     def __call__(self, *args):
         raise unsupported("calling a grad_fn directly")
 
 
 _node_classes = {}
+# the grad_fn names of custom autograd.Functions (`MyReLUBackward`): PyTorch makes their classes in
+# torch.autograd.function, the built-in ones are C++ classes (module builtins)
+custom_node_names = set()
 
 
 def node(n):
@@ -513,7 +518,8 @@ def node(n):
         name = n.name
         cls = _node_classes.get(name)
         if cls is None:
-            cls = _node_classes[name] = type(name, (Node,), {"__slots__": ()})
+            module = "torch.autograd.function" if name in custom_node_names else "builtins"
+            cls = _node_classes[name] = type(name, (Node,), {"__slots__": (), "__module__": module})
         w = _new_object(cls)
         w._n = n
         w._name = name
@@ -739,7 +745,12 @@ class Tensor:
     def half(self):
         raise unsupported("torch.float16")
 
-    def numpy(self, *args, **kwargs):
+    def numpy(self, *args, force=False, **kwargs):
+        # PyTorch refuses a tensor that requires grad before it converts anything
+        if self.requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
         raise unsupported("Tensor.numpy", "there is no NumPy here: use .tolist()")
 
     def item(self):
@@ -860,7 +871,7 @@ class Tensor:
     @grad.setter
     def grad(self, g):
         if g is not None and not isinstance(g, Tensor):
-            raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of {type(g).__name__}")
+            raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(g).__name__}")
         call(_set_grad, self._t, None if g is None else g._t)
 
     @grad.deleter

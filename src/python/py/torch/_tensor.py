@@ -866,13 +866,22 @@ class Tensor:
     def grad(self):
         # the engine warns for a non-leaf (printed by call())
         g = call(_grad, self._t)
-        return None if g is None else wrap(g)
+        if g is None:
+            return None
+        # the same Python object while the engine keeps the same grad tensor (accumulation is
+        # in place), so `g = w.grad; ...; g is w.grad` holds as in PyTorch
+        c = self.__dict__.get("_grad_py")
+        if c is not None and c._t == g:
+            return c
+        c = self._grad_py = wrap(g)
+        return c
 
     @grad.setter
     def grad(self, g):
         if g is not None and not isinstance(g, Tensor):
             raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(g).__name__}")
         call(_set_grad, self._t, None if g is None else g._t)
+        self._grad_py = g
 
     @grad.deleter
     def grad(self):

@@ -210,6 +210,10 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     return _t(input, "prod").prod(dim, keepdim)
 
 
+def cumsum(input, dim, *, dtype=None):
+    return _t(input, "cumsum").cumsum(dim, dtype=dtype)
+
+
 def max(input, dim=None, keepdim=False, *, out=None):
     return _t(input, "max").max(dim, keepdim)
 

@@ -1233,6 +1233,10 @@ class Tensor:
     def prod(self, dim=None, keepdim=False, *, dtype=None):
         return op(O("prod"), self._t, dim, keepdim)
 
+    def cumsum(self, dim, *, dtype=None):
+        t = self if dtype is None else self.to(dtype)
+        return op(O("cumsum"), t._t, dim)
+
     def _extremum(self, name, rt, dim, keepdim):
         if isinstance(dim, Tensor):
             return op(O("maximum" if name == "max" else "minimum"), self._t, dim._t)
@@ -1537,3 +1541,8 @@ def _int_or_none(x):
 
 
 _C.tensor_class = Tensor
+
+
+# PyTorch exposes these as torch.X (`<class 'torch.Tensor'>`)
+for _cls in (Tensor, Size, dtype, device):
+    _cls.__module__ = "torch"

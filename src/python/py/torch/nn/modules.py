@@ -648,3 +648,17 @@ class NLLLoss(_Loss):
 
 
 _C.module_class = Module
+
+# where PyTorch defines each class, for `type(model)` and `print(type(p))`
+for _cls, _where in (
+    ((Parameter,), "parameter"),
+    ((Module,), "modules.module"),
+    ((Sequential, ModuleList, ModuleDict), "modules.container"),
+    ((Identity, Linear), "modules.linear"),
+    ((Flatten,), "modules.flatten"),
+    ((Dropout,), "modules.dropout"),
+    ((ReLU, Sigmoid, Tanh, LeakyReLU, GELU, Softplus, Softmax, LogSoftmax), "modules.activation"),
+    ((MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss), "modules.loss"),
+):
+    for _c in _cls:
+        _c.__module__ = "torch.nn." + _where

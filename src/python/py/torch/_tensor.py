@@ -503,6 +503,12 @@ class Node:
     def __call__(self, *args):
         raise unsupported("calling a grad_fn directly")
 
+    def __getattr__(self, name):
+        # PyTorch's grad_fn._saved_self / _saved_other / _saved_result...: not mirrored yet
+        if name.startswith("_saved_") or name.startswith("_raw_saved_"):
+            raise unsupported(f"grad_fn.{name} (the tensors a node saved)")
+        raise AttributeError(f"'{self._name}' object has no attribute '{name}'")
+
 
 _node_classes = {}
 # the grad_fn names of custom autograd.Functions (`MyReLUBackward`): PyTorch makes their classes in
@@ -852,6 +858,15 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, flag):
+        # the attribute refuses any change on a non-leaf (requires_grad_(True) allows it)
+        if not _is_leaf(self._t):
+            msg = "you can only change requires_grad flags of leaf variables."
+            if not flag:
+                msg += (
+                    " If you want to use a computed variable in a subgraph that doesn't require"
+                    " differentiation use var_no_grad = var.detach()."
+                )
+            raise RuntimeError(msg)
         call(_set_requires_grad, self._t, _py_bool(flag))
 
     def requires_grad_(self, requires_grad=True):

@@ -141,13 +141,54 @@ class Module:
         )
 
     def __call__(self, *args, **kwargs):
+        hooks = self.__dict__.get("_gl_hooks")
         if not _C.recording:
-            return self.forward(*args, **kwargs)
+            return self._call_hooked(hooks, args, kwargs) if hooks else self.forward(*args, **kwargs)
         _C.push_scope(self._gl_name or type(self).__name__)
         try:
-            return self.forward(*args, **kwargs)
+            return self._call_hooked(hooks, args, kwargs) if hooks else self.forward(*args, **kwargs)
         finally:
             _C.pop_scope()
+
+    def _call_hooked(self, hooks, args, kwargs):
+        # forward pre-hooks may replace the inputs, forward hooks the output, as in Module._call_impl
+        for kind, hook in list(hooks.values()):
+            if kind == "pre":
+                r = hook(self, args)
+                if r is not None:
+                    args = r if isinstance(r, tuple) else (r,)
+        out = self.forward(*args, **kwargs)
+        for kind, hook in list(hooks.values()):
+            if kind == "post":
+                r = hook(self, args, out)
+                if r is not None:
+                    out = r
+        return out
+
+    def _add_hook(self, kind, hook):
+        hooks = self.__dict__.setdefault("_gl_hooks", {})
+        key = object()
+        hooks[key] = (kind, hook)
+        return _ModuleHookHandle(hooks, key)
+
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        if prepend or with_kwargs:
+            raise unsupported("register_forward_pre_hook(prepend=/with_kwargs=)")
+        return self._add_hook("pre", hook)
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+        if prepend or with_kwargs or always_call:
+            raise unsupported("register_forward_hook(prepend=/with_kwargs=/always_call=)")
+        return self._add_hook("post", hook)
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        raise unsupported("Module.register_full_backward_hook (use register_hook on a tensor)")
+
+    def register_backward_hook(self, hook):
+        raise unsupported("Module.register_backward_hook (use register_hook on a tensor)")
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        raise unsupported("Module.register_full_backward_pre_hook (use register_hook on a tensor)")
 
     # ---- traversal ----
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
@@ -307,6 +348,21 @@ class Module:
 
     def __dir__(self):
         return sorted(set(object.__dir__(self)) | set(self._parameters) | set(self._modules) | set(self._buffers))
+
+
+class _ModuleHookHandle:
+    def __init__(self, hooks, key):
+        self._hooks = hooks
+        self._key = key
+
+    def remove(self):
+        self._hooks.pop(self._key, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
 
 
 class _IncompatibleKeys:

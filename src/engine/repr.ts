@@ -1,16 +1,39 @@
 /**
  * PyTorch's repr of a tensor, ported from torch/_tensor_str.py (the same in 1.13 and 2.x for the
- * dtypes gradlens has) with the default print options: precision 4, threshold 1000, edgeitems 3,
- * linewidth 80, sci_mode chosen by the formatter.
+ * dtypes gradlens has), with torch.set_printoptions' options (default: precision 4, threshold 1000,
+ * edgeitems 3, linewidth 80, sci_mode chosen by the formatter).
  */
 import type { DType } from "./dtype.ts";
 import { pyFormat, pyIntRepr } from "./pyformat.ts";
 import type { Tensor } from "./tensor.ts";
 
-const PRECISION = 4;
-const THRESHOLD = 1000;
-const EDGEITEMS = 3;
-const LINEWIDTH = 80;
+/** torch._tensor_str.PRINT_OPTS; `sciMode` null lets the formatter choose. */
+export interface PrintOptions {
+  precision: number;
+  threshold: number;
+  edgeitems: number;
+  linewidth: number;
+  sciMode: boolean | null;
+}
+
+export const DEFAULT_PRINT_OPTIONS: Readonly<PrintOptions> = {
+  precision: 4,
+  threshold: 1000,
+  edgeitems: 3,
+  linewidth: 80,
+  sciMode: null,
+};
+
+const opts: PrintOptions = { ...DEFAULT_PRINT_OPTIONS };
+
+/** torch.set_printoptions, after the shim has resolved `profile` and the options left as None. */
+export function setPrintOptions(o: PrintOptions): void {
+  Object.assign(opts, o);
+}
+
+export function getPrintOptions(): PrintOptions {
+  return { ...opts };
+}
 
 /** torch's _Formatter: one width and one mode (integer, fixed, scientific) for the whole tensor. */
 class Formatter {
@@ -28,7 +51,9 @@ class Formatter {
       return;
     }
     const finite = values.filter((v) => v !== 0 && Number.isFinite(v));
+    // torch returns here before applying sci_mode: an all-zero / non-finite tensor never goes sci
     if (finite.length === 0) return;
+    const precision = opts.precision;
     let min = Infinity;
     let max = 0;
     for (const v of finite) {
@@ -41,16 +66,17 @@ class Formatter {
     if (this.intMode) {
       if (wide) {
         this.sciMode = true;
-        for (const v of finite) this.widen(pyFormat(v, `.${PRECISION}e`).length);
+        for (const v of finite) this.widen(pyFormat(v, `.${precision}e`).length);
       } else {
         for (const v of finite) this.widen(pyFormat(v, ".0f").length + 1);
       }
     } else if (wide || min < 1.0e-4) {
       this.sciMode = true;
-      for (const v of finite) this.widen(pyFormat(v, `.${PRECISION}e`).length);
+      for (const v of finite) this.widen(pyFormat(v, `.${precision}e`).length);
     } else {
-      for (const v of finite) this.widen(pyFormat(v, `.${PRECISION}f`).length);
+      for (const v of finite) this.widen(pyFormat(v, `.${precision}f`).length);
     }
+    if (opts.sciMode !== null) this.sciMode = opts.sciMode;
   }
 
   private widen(n: number): void {
@@ -65,9 +91,9 @@ class Formatter {
   format(v: number): string {
     let ret: string;
     if (!this.floating) ret = this.plain(v);
-    else if (this.sciMode) ret = pyFormat(v, `${this.maxWidth}.${PRECISION}e`);
+    else if (this.sciMode) ret = pyFormat(v, `${this.maxWidth}.${opts.precision}e`);
     else if (this.intMode) ret = pyFormat(v, ".0f") + (Number.isFinite(v) ? "." : "");
-    else ret = pyFormat(v, `.${PRECISION}f`);
+    else ret = pyFormat(v, `.${opts.precision}f`);
     return " ".repeat(Math.max(0, this.maxWidth - ret.length)) + ret;
   }
 }
@@ -92,7 +118,8 @@ function row(b: Block, i: number): Block {
 /** The indices torch shows along a dimension of size n: all, or the edge items around `...`. */
 function shownIndices(n: number, summarize: boolean): { head: number[]; tail: number[] } {
   const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
-  if (summarize && n > 2 * EDGEITEMS) return { head: range(0, EDGEITEMS), tail: range(n - EDGEITEMS, n) };
+  const e = opts.edgeitems;
+  if (summarize && n > 2 * e) return { head: range(0, e), tail: range(n - e, n) };
   return { head: range(0, n), tail: [] };
 }
 
@@ -109,7 +136,7 @@ function summarizedValues(b: Block, summarize: boolean, out: number[]): number[]
 
 function vectorStr(b: Block, indent: number, summarize: boolean, fmt: Formatter): string {
   const elementLength = fmt.maxWidth + 2;
-  const perLine = Math.max(1, Math.floor((LINEWIDTH - indent) / elementLength));
+  const perLine = Math.max(1, Math.floor((opts.linewidth - indent) / elementLength));
   const { head, tail } = shownIndices(b.shape[0], summarize);
   const at = (i: number) => fmt.format(b.values[b.offset + i]);
   const data = tail.length ? [...head.map(at), " ...", ...tail.map(at)] : head.map(at);
@@ -129,7 +156,7 @@ function tensorStrWithFormatter(b: Block, indent: number, summarize: boolean, fm
 }
 
 function tensorStr(t: Tensor, indent: number): string {
-  const summarize = t.numel() > THRESHOLD;
+  const summarize = t.numel() > opts.threshold;
   const b: Block = { values: t.values, offset: 0, shape: t.shape };
   const fmt = new Formatter(summarizedValues(b, summarize, []), t.dtype);
   return tensorStrWithFormatter(b, indent, summarize, fmt);
@@ -139,7 +166,7 @@ function addSuffixes(text: string, suffixes: string[], indent: number): string {
   const parts = [text];
   let lastLineLen = text.length - text.lastIndexOf("\n") + 1;
   for (const suffix of suffixes) {
-    if (lastLineLen + suffix.length + 2 > LINEWIDTH) {
+    if (lastLineLen + suffix.length + 2 > opts.linewidth) {
       parts.push(",\n" + " ".repeat(indent) + suffix);
       lastLineLen = indent + suffix.length;
     } else {

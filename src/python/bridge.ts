@@ -19,7 +19,7 @@ import { type DType, castValue } from "../engine/dtype.ts";
 import { DEFAULT_SEED } from "../engine/random.ts";
 import { MSG, TorchError } from "../engine/errors.ts";
 import { addListener, emit, silently } from "../engine/events.ts";
-import { reprTensor } from "../engine/repr.ts";
+import { DEFAULT_PRINT_OPTIONS, getPrintOptions, reprTensor, setPrintOptions } from "../engine/repr.ts";
 import {
   bitwise,
   floorDivide,
@@ -408,6 +408,7 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
       setDetectAnomaly(false);
       ops.manualSeed(DEFAULT_SEED);
       ops.resetWarnOnce();
+      setPrintOptions(DEFAULT_PRINT_OPTIONS);
       stacks = new WeakMap();
     },
     /** `[dtype, ...shape]`: what the shim caches per tensor. */
@@ -419,6 +420,21 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
     },
     repr(t: Tensor): string {
       return reprTensor(t);
+    },
+    /** torch.set_printoptions with every option resolved (sciMode null: the formatter chooses). */
+    setPrintOptions(
+      precision: number,
+      threshold: number,
+      edgeitems: number,
+      linewidth: number,
+      sciMode: boolean | null | undefined,
+    ): void {
+      setPrintOptions({ precision, threshold, edgeitems, linewidth, sciMode: sciMode ?? null });
+    },
+    /** [precision, threshold, edgeitems, linewidth]: what set_printoptions keeps when not given. */
+    printOptions(): number[] {
+      const o = getPrintOptions();
+      return [o.precision, o.threshold, o.edgeitems, o.linewidth];
     },
     item(t: Tensor): number {
       return t.item();

@@ -466,6 +466,53 @@ export function prod(a: Tensor, dim?: number | null, keepdim = false, dtype?: DT
   return runProd([a], attrs);
 }
 
+// ---- cumsum ----
+
+/** Running sums along the reduced dim of `r`, last to first when `reverse`; ATen accumulates in double. */
+function runningSums(
+  src: Storage,
+  shape: readonly number[],
+  r: Reduction,
+  dtype: DType,
+  reverse: boolean,
+): Tensor {
+  const out = allocate(dtype, numel(shape));
+  for (let g = 0; g < r.groups; g++) {
+    let acc = 0;
+    for (let k = 0; k < r.size; k++) {
+      const i = r.index[g * r.size + (reverse ? r.size - 1 - k : k)];
+      acc += src[i];
+      out[i] = acc;
+    }
+  }
+  return new Tensor(out, shape, dtype);
+}
+
+/** The reduction plan of cumsum's dim (a 0-dim tensor counts as one element along dim 0 or -1). */
+function cumsumPlan(shape: readonly number[], dim: number): Reduction {
+  const rank = shape.length;
+  return planReduction(rank === 0 ? [1] : shape, [normalizeDim(dim, Math.max(rank, 1))], true);
+}
+
+const runCumsum = defineOp<{ dim: number }>({
+  name: "cumsum",
+  gradFn: "CumsumBackward0",
+  forward: ([a], { dim }) => {
+    const dtype = a.dtype === "float32" ? "float32" : "int64";
+    return runningSums(castTo(a, dtype).values, a.shape, cumsumPlan(a.shape, dim), dtype, false);
+  },
+  // the grad of a running sum is the running sum of the grad from the end
+  backward: (g, { inputs: [a], attrs: { dim } }) => [
+    runningSums(g.values, a.shape, cumsumPlan(a.shape, dim), "float32", true),
+  ],
+  saves: () => ({ inputs: [], output: false }),
+});
+
+/** `torch.cumsum(a, dim)`: float32 stays float32, integers and bools give int64. */
+export function cumsum(a: Tensor, dim: number): Tensor {
+  return runCumsum([a], { dim });
+}
+
 // ---- var / std ----
 
 interface VarAttrs extends DimsAttrs {

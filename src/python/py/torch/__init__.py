@@ -3,6 +3,7 @@
 Programs written for PyTorch run unchanged on what gradlens supports; anything else raises
 `NotImplementedError: gradlens does not support torch.xyz yet` rather than giving a wrong answer.
 """
+import math as _math
 import sys as _sys
 
 from . import _pycompat  # noqa: F401  (first: collections.OrderedDict prints as in 3.11)
@@ -118,7 +119,19 @@ def set_default_dtype(d):
 
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
-    raise _unsupported("torch.set_printoptions")
+    # torch/_tensor_str.py's logic: a profile sets four options, explicit ones override it, and
+    # sci_mode is always set (None lets the formatter choose)
+    o = dict(zip(("precision", "threshold", "edgeitems", "linewidth"), _C.E.printOptions()))
+    if profile == "default":
+        o.update(precision=4, threshold=1000, edgeitems=3, linewidth=80)
+    elif profile == "short":
+        o.update(precision=2, threshold=1000, edgeitems=2, linewidth=80)
+    elif profile == "full":
+        o.update(precision=4, threshold=_math.inf, edgeitems=3, linewidth=80)
+    for k, v in (("precision", precision), ("threshold", threshold), ("edgeitems", edgeitems), ("linewidth", linewidth)):
+        if v is not None:
+            o[k] = v
+    _C.E.setPrintOptions(o["precision"], o["threshold"], o["edgeitems"], o["linewidth"], sci_mode)
 
 
 def is_anomaly_enabled():

@@ -190,9 +190,12 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    # ATen's isclose: equal values (infinities too) are close; NaNs only with equal_nan
+    close = input == other
     if equal_nan:
-        raise unsupported("isclose(equal_nan=True)")
-    return (input - other).abs() <= atol + rtol * other.abs()
+        close = close | (input.isnan() & other.isnan())
+    err = (input - other).abs()
+    return close | (err.isfinite() & (err <= atol + (rtol * other).abs()))
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):
@@ -205,6 +208,10 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     return _t(input, "prod").prod(dim, keepdim)
+
+
+def cumsum(input, dim, *, dtype=None):
+    return _t(input, "cumsum").cumsum(dim, dtype=dtype)
 
 
 def max(input, dim=None, keepdim=False, *, out=None):

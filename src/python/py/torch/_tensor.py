@@ -510,13 +510,24 @@ class Node:
         raise unsupported("grad_fn.register_prehook")
 
     def __repr__(self):
-        return f"<{self._name} object at {hex(id(self))}>"
+        m = type(self).__module__
+        prefix = "" if m == "builtins" else m + "."
+        return f"<{prefix}{self._name} object at {hex(id(self))}>"
 
     def __call__(self, *args):
         raise unsupported("calling a grad_fn directly")
 
+    def __getattr__(self, name):
+        # PyTorch's grad_fn._saved_self / _saved_other / _saved_result...: not mirrored yet
+        if name.startswith("_saved_") or name.startswith("_raw_saved_"):
+            raise unsupported(f"grad_fn.{name} (the tensors a node saved)")
+        raise AttributeError(f"'{self._name}' object has no attribute '{name}'")
+
 
 _node_classes = {}
+# the grad_fn names of custom autograd.Functions (`MyReLUBackward`): PyTorch makes their classes in
+# torch.autograd.function, the built-in ones are C++ classes (module builtins)
+custom_node_names = set()
 
 
 def node(n):
@@ -527,7 +538,8 @@ def node(n):
         name = n.name
         cls = _node_classes.get(name)
         if cls is None:
-            cls = _node_classes[name] = type(name, (Node,), {"__slots__": ()})
+            module = "torch.autograd.function" if name in custom_node_names else "builtins"
+            cls = _node_classes[name] = type(name, (Node,), {"__slots__": (), "__module__": module})
         w = _new_object(cls)
         w._n = n
         w._name = name
@@ -753,7 +765,12 @@ class Tensor:
     def half(self):
         raise unsupported("torch.float16")
 
-    def numpy(self, *args, **kwargs):
+    def numpy(self, *args, force=False, **kwargs):
+        # PyTorch refuses a tensor that requires grad before it converts anything
+        if self.requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
         raise unsupported("Tensor.numpy", "there is no NumPy here: use .tolist()")
 
     def item(self):
@@ -855,6 +872,15 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, flag):
+        # the attribute refuses any change on a non-leaf (requires_grad_(True) allows it)
+        if not _is_leaf(self._t):
+            msg = "you can only change requires_grad flags of leaf variables."
+            if not flag:
+                msg += (
+                    " If you want to use a computed variable in a subgraph that doesn't require"
+                    " differentiation use var_no_grad = var.detach()."
+                )
+            raise RuntimeError(msg)
         call(_set_requires_grad, self._t, _py_bool(flag))
 
     def requires_grad_(self, requires_grad=True):
@@ -869,13 +895,22 @@ class Tensor:
     def grad(self):
         # the engine warns for a non-leaf (printed by call())
         g = call(_grad, self._t)
-        return None if g is None else wrap(g)
+        if g is None:
+            return None
+        # the same Python object while the engine keeps the same grad tensor (accumulation is
+        # in place), so `g = w.grad; ...; g is w.grad` holds as in PyTorch
+        c = self.__dict__.get("_grad_py")
+        if c is not None and c._t == g:
+            return c
+        c = self._grad_py = wrap(g)
+        return c
 
     @grad.setter
     def grad(self, g):
         if g is not None and not isinstance(g, Tensor):
-            raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of {type(g).__name__}")
+            raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(g).__name__}")
         call(_set_grad, self._t, None if g is None else g._t)
+        self._grad_py = g
 
     @grad.deleter
     def grad(self):
@@ -1227,6 +1262,10 @@ class Tensor:
     def prod(self, dim=None, keepdim=False, *, dtype=None):
         return op(O("prod"), self._t, dim, keepdim)
 
+    def cumsum(self, dim, *, dtype=None):
+        t = self if dtype is None else self.to(dtype)
+        return op(O("cumsum"), t._t, dim)
+
     def _extremum(self, name, rt, dim, keepdim):
         if isinstance(dim, Tensor):
             return op(O("maximum" if name == "max" else "minimum"), self._t, dim._t)
@@ -1548,5 +1587,6 @@ def _int_or_none(x):
 _C.tensor_class = Tensor
 
 
-# `<class 'torch.Tensor'>`, as type(t) prints in PyTorch
-Tensor.__module__ = "torch"
+# PyTorch exposes these as torch.X (`<class 'torch.Tensor'>`)
+for _cls in (Tensor, Size, dtype, device):
+    _cls.__module__ = "torch"

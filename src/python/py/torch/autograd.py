@@ -1,9 +1,11 @@
 """torch.autograd: backward, grad, grad modes, anomaly detection."""
 import functools
 import inspect
+import sys
 
 from . import _C
 from ._C import E, JsException, convert, create_proxy, to_js, unsupported
+from . import _tensor
 from ._tensor import Tensor, call, wrap
 
 __all__ = [
@@ -265,6 +267,10 @@ def grad(
     single = isinstance(inputs, Tensor)
     outputs = _seq(outputs)
     inputs = _seq(inputs)
+    # the engine checks the outputs before the inputs
+    for i, o in enumerate(outputs):
+        if isinstance(o, Tensor) and not o.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
     for t in inputs:
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
@@ -373,6 +379,7 @@ class Function:
             return to_js([None if grads[i] is None else grads[i]._t for i in positions])
 
         saved = [t._t for t in ctx._saved if t is not None]
+        _tensor.custom_node_names.add(cls.__name__ + "Backward")
         call(
             E.customFunction,
             cls.__name__,
@@ -393,6 +400,11 @@ def Variable(data, requires_grad=False, volatile=False):
     if requires_grad:
         data.requires_grad_(True)
     return data
+
+
+from . import _autograd_functional as functional  # noqa: E402  (it imports from this module lazily)
+
+sys.modules[__name__ + ".functional"] = functional
 
 
 def __getattr__(name):

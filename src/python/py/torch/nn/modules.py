@@ -1071,3 +1071,4 @@ for _path, _names in {
     sys.modules.setdefault(_path, sys.modules[__name__])
 
 _C.module_class = Module
+

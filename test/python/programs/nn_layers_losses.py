@@ -226,3 +226,20 @@ for fn in [F.smooth_l1_loss, F.huber_loss]:
 l = F.smooth_l1_loss(x, yt, reduction="none", beta=0.3)
 l.backward(torch.ones(20) * 0.5)
 print(l[:5], x.grad[8:12])
+print("### dropout_inplace")
+torch.manual_seed(0)
+x = torch.randn(3, 4, requires_grad=True)
+h = x * 1.0
+out = nn.Dropout(0.4, inplace=True)(h)
+print(out is h, out)
+out.sum().backward()
+print(x.grad)
+torch.manual_seed(0)
+print(F.dropout(torch.randn(3, 4) * 1.0, 0.4, inplace=True))
+print(torch.rand(2))
+try:
+    nn.Dropout(inplace=True)(torch.ones(2, requires_grad=True))
+except RuntimeError as e:
+    print(e)
+m = nn.Dropout(0.5, inplace=True); m.eval(); print(m(torch.ones(2)))
+print(m)

@@ -432,3 +432,48 @@ for k, v in pd.items():
     print(k, v.shape)
 print(list(dict(pd.named_parameters()).keys()))
 print(list(m.state_dict().keys()))
+
+
+def show(f):
+    try:
+        r = f()
+        print("ok:", r)
+    except Exception as e:
+        print(f"{type(e).__name__}: {e}")
+
+
+print("### dynamic_layers")
+class Deep(nn.Module):
+    def __init__(self, sizes):
+        super().__init__()
+        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+            setattr(self, f"layer{i}", nn.Linear(a, b))
+        self.n = len(sizes) - 1
+    def forward(self, x):
+        for i in range(self.n):
+            x = torch.relu(getattr(self, f"layer{i}")(x))
+        return x
+torch.manual_seed(0)
+d = Deep([3, 4, 4, 2])
+print(d)
+print(d(torch.ones(1, 3)))
+d.add_module("extra", None)
+d.register_parameter("scale", None)
+print(d)
+print([n for n, _ in d.named_parameters()][-2:], d.scale, d.extra)
+del d.layer2
+print(list(d._modules.keys()))
+show(lambda: d(torch.ones(1, 3)))
+show(lambda: d.add_module("a.b", nn.ReLU()))
+show(lambda: d.add_module("layer0", 5))
+show(lambda: d.register_parameter("n", nn.Parameter(torch.ones(1))))
+show(lambda: d.register_parameter("w", torch.ones(1)))
+show(lambda: d.register_buffer("buf", [1, 2]))
+show(lambda: setattr(d, "layer0", torch.ones(2)))
+d.layer0 = nn.Identity()
+print(d.layer0)
+
+print("### module_equality_identity")
+a = nn.Linear(1, 1)
+print(a == a, a == nn.Linear(1, 1), a in [a], len({a, a}))
+print(nn.Sequential(a, a)[0] is nn.Sequential(a, a)[1])

@@ -243,3 +243,20 @@ except RuntimeError as e:
     print(e)
 m = nn.Dropout(0.5, inplace=True); m.eval(); print(m(torch.ones(2)))
 print(m)
+print("### loss_grads_both_sides")
+a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+b = torch.tensor([1.0, 2.5, 2.0], requires_grad=True)
+for fn in [nn.MSELoss(), nn.L1Loss(), nn.SmoothL1Loss(beta=0.5), nn.HuberLoss(delta=0.7), nn.MSELoss(reduction="sum"), nn.L1Loss(reduction="none")]:
+    l = fn(a, b)
+    l.sum().backward()
+    print(fn, l, a.grad, b.grad)
+    a.grad = None
+    b.grad = None
+print("### soft_targets")
+logits = torch.tensor([[1.0, 2.0, 0.5], [0.3, 0.2, 0.9]], requires_grad=True)
+soft = torch.tensor([[0.1, 0.8, 0.1], [0.3, 0.3, 0.4]])
+l = nn.CrossEntropyLoss()(logits, soft)
+l.backward()
+print(l, logits.grad)
+print(F.cross_entropy(logits, soft, reduction="none"))
+print(F.nll_loss(torch.log_softmax(logits[0], 0), torch.tensor(1)))

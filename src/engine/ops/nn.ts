@@ -168,7 +168,8 @@ export function l1Loss(input: Tensor, target: Tensor, reduction: Reduction = "me
 
 /**
  * ATen's smooth_l1 / huber backward: the scalar kernel's formula per element (the vectorized one
- * differs by at most an ulp), with norm = 1/numel for mean.
+ * differs by at most an ulp), with norm = 1/numel for mean. The target's grad is the same backward
+ * with input and target swapped (derivatives.yaml), so a zero difference gives +0, not -0.
  */
 function piecewiseLossBackward(
   g: Tensor,
@@ -176,12 +177,11 @@ function piecewiseLossBackward(
   y: Tensor,
   reduction: Reduction,
   grad: (d: number, g: number, norm: number) => number,
-  sign: number,
 ): Tensor {
   const norm = reduction === "mean" ? f(1 / x.numel()) : 1;
   const gAt = gradAt(g);
   const out = new Float32Array(x.numel());
-  for (let i = 0; i < out.length; i++) out[i] = sign * grad(f(x.values[i] - y.values[i]), gAt(i), norm);
+  for (let i = 0; i < out.length; i++) out[i] = grad(f(x.values[i] - y.values[i]), gAt(i), norm);
   return new Tensor(out, x.shape, "float32");
 }
 
@@ -202,8 +202,8 @@ const runSmoothL1Loss = defineOp<{ reduction: Reduction; beta: number }>({
     const grad = (d: number, gi: number, norm: number) =>
       d <= -b ? f(-norm * gi) : d >= b ? f(norm * gi) : f(f(norm * d) * gi) / b;
     return [
-      nx ? piecewiseLossBackward(g, x, y, reduction, grad, 1) : null,
-      ny ? piecewiseLossBackward(g, x, y, reduction, grad, -1) : null,
+      nx ? piecewiseLossBackward(g, x, y, reduction, grad) : null,
+      ny ? piecewiseLossBackward(g, y, x, reduction, grad) : null,
     ];
   },
 });
@@ -240,8 +240,8 @@ const runHuberLoss = defineOp<{ reduction: Reduction; delta: number }>({
     const grad = (d: number, gi: number, norm: number) =>
       d <= -dl ? f(f(-norm * gi) * dl) : d >= dl ? f(f(norm * gi) * dl) : f(f(norm * d) * gi);
     return [
-      nx ? piecewiseLossBackward(g, x, y, reduction, grad, 1) : null,
-      ny ? piecewiseLossBackward(g, x, y, reduction, grad, -1) : null,
+      nx ? piecewiseLossBackward(g, x, y, reduction, grad) : null,
+      ny ? piecewiseLossBackward(g, y, x, reduction, grad) : null,
     ];
   },
 });

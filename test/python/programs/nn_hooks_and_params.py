@@ -3,6 +3,7 @@
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.nn.utils import clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters
 
 print("### forward_hooks")
 torch.manual_seed(0)
@@ -84,3 +85,27 @@ print(lin(torch.randn(2, 3, 4)))
 print(lin(torch.randn(2, 3, 4)).shape)
 print(nn.Linear(4, 2, bias=False)(torch.randn(3, 4)))
 print(lin(torch.randn(0, 4)))
+
+print("### param_vectors")
+torch.manual_seed(0)
+net = nn.Sequential(nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 1))
+v = parameters_to_vector(net.parameters())
+print(v)
+vector_to_parameters(torch.arange(9.0), net.parameters())
+print(net[0].weight, net[2].bias)
+print(net(torch.ones(1, 2)))
+try:
+    vector_to_parameters([1.0], net.parameters())
+except TypeError as e:
+    print("TypeError:", e)
+
+print("### clipping")
+torch.manual_seed(1)
+net = nn.Linear(3, 2)
+loss = (net(torch.randn(4, 3)) * 10).pow(2).sum()
+loss.backward()
+print(clip_grad_norm_(net.parameters(), 1.0))
+print(net.weight.grad)
+print(clip_grad_norm_(net.parameters(), max_norm=0.5, norm_type=1))
+clip_grad_value_(net.parameters(), 0.05)
+print(net.bias.grad)

@@ -179,3 +179,84 @@ for act in [nn.ELU(), nn.ELU(alpha=0.5), nn.SiLU(), nn.Hardtanh(), nn.Hardtanh(-
     print(act, y, g, sep="\n")
 print(nn.Sequential(nn.Linear(5, 5), nn.ELU(), nn.ReLU6(inplace=True), nn.SiLU()))
 print(isinstance(nn.ReLU6(), nn.Hardtanh), nn.ReLU6().min_val, nn.ReLU6().max_val)
+print("### plain_list_bug")
+class Bad(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = [nn.Linear(2, 2), nn.Linear(2, 1)]
+    def forward(self, x):
+        for l in self.layers:
+            x = l(x)
+        return x
+b = Bad()
+print(b)
+print(len(list(b.parameters())))
+print(b.state_dict())
+
+print("### loss_weights")
+p = torch.tensor([0.1, 0.9, 0.4])
+t = torch.tensor([0.0, 1.0, 1.0])
+print(F.binary_cross_entropy(p, t, weight=torch.tensor([1.0, 2.0, 3.0])))
+print(nn.BCELoss(weight=torch.tensor([1.0, 2.0, 3.0]), reduction="sum")(p, t))
+print(F.cross_entropy(torch.tensor([[1.0, 2.0]]), torch.tensor([1]), label_smoothing=0.2))
+
+print("### softmax_dims")
+x = torch.arange(24.0).reshape(2, 3, 4) / 10
+print(F.softmax(x, dim=0)[0])
+print(F.softmax(x, dim=-1)[1])
+print(nn.LogSoftmax(dim=1)(x)[0])
+print(x.softmax(2).sum(-1))
+
+print("### losses_on_scalars_and_grads")
+a = torch.tensor(2.0, requires_grad=True)
+b = torch.tensor(0.5)
+for fn in [F.mse_loss, F.l1_loss, F.smooth_l1_loss, F.huber_loss]:
+    l = fn(a, b)
+    l.backward()
+    print(fn.__name__, l, a.grad)
+    a.grad = None
+x = torch.linspace(-2, 2, 20, requires_grad=True)
+yt = torch.zeros(20)
+for fn in [F.smooth_l1_loss, F.huber_loss]:
+    for red in ["mean", "sum"]:
+        l = fn(x, yt, reduction=red)
+        l.backward()
+        print(fn.__name__, red, l.item(), x.grad[:4].tolist(), x.grad[-3:].tolist())
+        x.grad = None
+l = F.smooth_l1_loss(x, yt, reduction="none", beta=0.3)
+l.backward(torch.ones(20) * 0.5)
+print(l[:5], x.grad[8:12])
+print("### dropout_inplace")
+torch.manual_seed(0)
+x = torch.randn(3, 4, requires_grad=True)
+h = x * 1.0
+out = nn.Dropout(0.4, inplace=True)(h)
+print(out is h, out)
+out.sum().backward()
+print(x.grad)
+torch.manual_seed(0)
+print(F.dropout(torch.randn(3, 4) * 1.0, 0.4, inplace=True))
+print(torch.rand(2))
+try:
+    nn.Dropout(inplace=True)(torch.ones(2, requires_grad=True))
+except RuntimeError as e:
+    print(e)
+m = nn.Dropout(0.5, inplace=True); m.eval(); print(m(torch.ones(2)))
+print(m)
+print("### loss_grads_both_sides")
+a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+b = torch.tensor([1.0, 2.5, 2.0], requires_grad=True)
+for fn in [nn.MSELoss(), nn.L1Loss(), nn.SmoothL1Loss(beta=0.5), nn.HuberLoss(delta=0.7), nn.MSELoss(reduction="sum"), nn.L1Loss(reduction="none")]:
+    l = fn(a, b)
+    l.sum().backward()
+    print(fn, l, a.grad, b.grad)
+    a.grad = None
+    b.grad = None
+print("### soft_targets")
+logits = torch.tensor([[1.0, 2.0, 0.5], [0.3, 0.2, 0.9]], requires_grad=True)
+soft = torch.tensor([[0.1, 0.8, 0.1], [0.3, 0.3, 0.4]])
+l = nn.CrossEntropyLoss()(logits, soft)
+l.backward()
+print(l, logits.grad)
+print(F.cross_entropy(logits, soft, reduction="none"))
+print(F.nll_loss(torch.log_softmax(logits[0], 0), torch.tensor(1)))

@@ -403,3 +403,77 @@ print(nn.Dropout(0.3).extra_repr())
 print(nn.LeakyReLU(0.05))
 print(nn.Softmax(dim=-1), nn.LogSoftmax(1))
 
+print("### parameter_list_dict")
+torch.manual_seed(0)
+class Poly(nn.Module):
+    def __init__(self, degree):
+        super().__init__()
+        self.coeffs = nn.ParameterList([nn.Parameter(torch.randn(1)) for _ in range(degree + 1)])
+    def forward(self, x):
+        return sum(c * x ** i for i, c in enumerate(self.coeffs))
+m = Poly(2)
+print(m)
+print(len(m.coeffs), m.coeffs[0], m.coeffs[-1])
+print([n for n, _ in m.named_parameters()])
+y = m(torch.tensor([1.0, 2.0]))
+print(y)
+y.sum().backward()
+print([c.grad for c in m.coeffs])
+pl = nn.ParameterList([torch.ones(2), torch.zeros(3, 2)])
+print(pl)
+pl.append(nn.Parameter(torch.ones(1), requires_grad=False))
+print(len(pl), pl[2].requires_grad, pl[0].requires_grad)
+print(pl[1:])
+pd = nn.ParameterDict({"b": nn.Parameter(torch.zeros(2)), "a": torch.ones(1)})
+print(pd)
+print(list(pd.keys()), "a" in pd, len(pd))
+print(pd["b"])
+for k, v in pd.items():
+    print(k, v.shape)
+print(list(dict(pd.named_parameters()).keys()))
+print(list(m.state_dict().keys()))
+
+
+def show(f):
+    try:
+        r = f()
+        print("ok:", r)
+    except Exception as e:
+        print(f"{type(e).__name__}: {e}")
+
+
+print("### dynamic_layers")
+class Deep(nn.Module):
+    def __init__(self, sizes):
+        super().__init__()
+        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+            setattr(self, f"layer{i}", nn.Linear(a, b))
+        self.n = len(sizes) - 1
+    def forward(self, x):
+        for i in range(self.n):
+            x = torch.relu(getattr(self, f"layer{i}")(x))
+        return x
+torch.manual_seed(0)
+d = Deep([3, 4, 4, 2])
+print(d)
+print(d(torch.ones(1, 3)))
+d.add_module("extra", None)
+d.register_parameter("scale", None)
+print(d)
+print([n for n, _ in d.named_parameters()][-2:], d.scale, d.extra)
+del d.layer2
+print(list(d._modules.keys()))
+show(lambda: d(torch.ones(1, 3)))
+show(lambda: d.add_module("a.b", nn.ReLU()))
+show(lambda: d.add_module("layer0", 5))
+show(lambda: d.register_parameter("n", nn.Parameter(torch.ones(1))))
+show(lambda: d.register_parameter("w", torch.ones(1)))
+show(lambda: d.register_buffer("buf", [1, 2]))
+show(lambda: setattr(d, "layer0", torch.ones(2)))
+d.layer0 = nn.Identity()
+print(d.layer0)
+
+print("### module_equality_identity")
+a = nn.Linear(1, 1)
+print(a == a, a == nn.Linear(1, 1), a in [a], len({a, a}))
+print(nn.Sequential(a, a)[0] is nn.Sequential(a, a)[1])

@@ -43,6 +43,15 @@ for _n in UNARY:
     _f.__module__ = __name__  # exported by __all__ below
 
 
+def round(input, *, decimals=0, out=None):
+    if out is not None:
+        raise unsupported("torch.round(out=...)")
+    return _t(input, "round").round(decimals=decimals)
+
+
+round.__module__ = __name__
+
+
 def square(input):
     return _t(input, "square").square()
 

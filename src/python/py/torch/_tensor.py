@@ -1498,6 +1498,29 @@ for _name, _engine in _unary_names.items():
     if _name not in Tensor.__dict__:
         setattr(Tensor, _name, _unary(_name, _engine))
 
+_round_half_even = Tensor.round
+
+
+def _round(self, *, decimals=0):
+    if decimals == 0:
+        return _round_half_even(self)
+    if self.requires_grad and E.isGradEnabled():
+        raise unsupported("Tensor.round(decimals=...) on a tensor that requires grad")
+    # ATen's round_decimals in float32: nearbyint(x * 10^d) / 10^d (for d < 0: nearbyint(x / 10^-d) * 10^-d)
+    from .autograd import no_grad
+
+    with no_grad():
+        if decimals > 0:
+            p = float(10**decimals)
+            return _round_half_even(self * p) / p
+        p = float(10 ** (-decimals))
+        return _round_half_even(self / p) * p
+
+
+_round.__name__ = "round"
+_round.__qualname__ = "Tensor.round"
+Tensor.round = _round
+
 _sum_all = hot_unary("sum", "sum", "op")
 _mean_all = hot_unary("mean", "mean", "op")
 

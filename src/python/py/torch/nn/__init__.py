@@ -23,6 +23,8 @@ from .modules import (
     MSELoss,
     NLLLoss,
     Parameter,
+    ParameterDict,
+    ParameterList,
     ReLU,
     ReLU6,
     Sequential,

@@ -1,7 +1,7 @@
 """torch.nn.functional: activations, losses, linear, dropout, softmax."""
 from .. import _C
 from .._C import E, unsupported
-from .._tensor import O, Tensor, int64, op
+from .._tensor import O, Tensor, float32, int64, op
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -115,11 +115,15 @@ def _softmax_dim(name, input, dim):
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     x = _m(input, "softmax")
+    if dtype is not None and dtype is not float32:
+        raise unsupported(f"F.softmax(dtype={dtype!r})")
     return x.softmax(_softmax_dim("softmax", x, dim))
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     x = _m(input, "log_softmax")
+    if dtype is not None and dtype is not float32:
+        raise unsupported(f"F.log_softmax(dtype={dtype!r})")
     return x.log_softmax(_softmax_dim("log_softmax", x, dim))
 
 
@@ -134,9 +138,18 @@ def linear(input, weight, bias=None):
 def dropout(input, p=0.5, training=True, inplace=False):
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    x = _t(input, "dropout")
     if inplace:
-        raise unsupported("F.dropout(inplace=True)")
-    return op(O("dropout"), _t(input, "dropout")._t, p, bool(training))
+        if not training or p == 0 or x.numel() == 0:
+            return x
+        # ATen's dropout_: input.mul_(noise), the noise drawn as the out-of-place dropout draws it
+        from .._creation import ones_like
+        from ..autograd import no_grad
+
+        with no_grad():
+            noise = op(O("dropout"), ones_like(x)._t, p, True)
+        return x.mul_(noise)
+    return op(O("dropout"), x._t, p, bool(training))
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):

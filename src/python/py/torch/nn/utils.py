@@ -53,6 +53,18 @@ def parameters_to_vector(parameters):
     return F.cat([p.view(-1) for p in parameters])
 
 
+def vector_to_parameters(vec, parameters):
+    if not isinstance(vec, Tensor):
+        from .._tensor import typename
+
+        raise TypeError(f"expected torch.Tensor, but got: {typename(vec)}")
+    pointer = 0
+    for param in parameters:
+        n = param.numel()
+        param.data = vec[pointer : pointer + n].view_as(param).data
+        pointer += n
+
+
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)

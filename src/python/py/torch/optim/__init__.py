@@ -55,6 +55,12 @@ class Optimizer:
             if v is required and k not in param_group:
                 raise ValueError(f"parameter group didn't specify a value of required optimization parameter {k}")
             param_group.setdefault(k, v)
+        if len({id(p) for p in param_group["params"]}) != len(param_group["params"]):
+            _C.warn(
+                "optimizer contains a parameter group with duplicate parameters; in future, this will cause an "
+                "error; see github.com/pytorch/pytorch/issues/40967 for more information",
+                UserWarning,
+            )
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in param_group["params"]):
             raise ValueError("some parameters appear in more than one parameter group")

@@ -3,6 +3,8 @@ import { defineOp, type OpDef, runInplace, getOp } from "../registry.ts";
 import type { DType } from "../dtype.ts";
 import { TorchError } from "../errors.ts";
 import { Tensor, type Operand } from "../tensor.ts";
+import { sum } from "./reduce.ts";
+import { view } from "./view.ts";
 import {
   castTo,
   expf32,
@@ -208,43 +210,19 @@ function sigmoidBackward(g: Tensor, y: Tensor): Tensor {
   return runSigmoidBackward([g, y], {});
 }
 
-/** A grad of `shape` for create_graph: gradlens has no differentiable un-broadcast yet. */
+/**
+ * ATen's sum_to as differentiable ops (create_graph): sum over the broadcast dims with keepdim,
+ * then a view to `shape` when leading dims went (SumBackward1, ViewBackward0); to 0-dim a full sum.
+ */
 function sameShapeGrad(g: Tensor, shape: readonly number[]): Tensor {
   if (g.shape.length === shape.length && g.shape.every((n, i) => n === shape[i])) return g;
-  throw new TorchError(
-    "NotImplementedError",
-    "gradlens does not support create_graph=True (higher-order gradients) through broadcasting yet",
-  );
-}
-
-/** float32's largest finite value: nan_to_num's default for ±inf. */
-const FLOAT32_MAX = 3.4028234663852886e38;
-
-const runNanToNum = defineOp<{ nan: number; posinf: number; neginf: number }>({
-  name: "nan_to_num",
-  gradFn: "NanToNumBackward0",
-  forward: ([a], { nan, posinf, neginf }) => {
-    if (a.dtype !== "float32") return mapUnary(a, (x) => x, a.dtype);
-    const [n, p, m] = [f(nan), f(posinf), f(neginf)];
-    return mapUnary(
-      a,
-      (x) => (Number.isNaN(x) ? n : x === Infinity ? p : x === -Infinity ? m : x),
-      "float32",
-    );
-  },
-  // ATen: grad * isfinite(self)
-  backward: (g, { inputs: [a] }) => [mapGrad(g, a, a, (gi, x) => (Number.isFinite(x) ? gi : 0))],
-  saves: () => ({ inputs: [0], output: false }),
-});
-
-/** `torch.nan_to_num(a, nan=0.0, posinf=None, neginf=None)`: ±inf default to float32's extremes. */
-export function nanToNum(
-  a: Tensor,
-  nan = 0,
-  posinf: number | null = null,
-  neginf: number | null = null,
-): Tensor {
-  return runNanToNum([a], { nan, posinf: posinf ?? FLOAT32_MAX, neginf: neginf ?? -FLOAT32_MAX });
+  if (shape.length === 0) return sum(g);
+  const leading = g.shape.length - shape.length;
+  const dims = g.shape
+    .map((_, d) => d)
+    .filter((d) => d < leading || (shape[d - leading] === 1 && g.shape[d] !== 1));
+  const summed = dims.length ? sum(g, dims, true) : g;
+  return leading > 0 ? view(summed, shape) : summed;
 }
 
 /** A binary op's operand: a tensor, or a Python number wrapped as a 0-dim tensor. */

@@ -16,7 +16,7 @@ import { defineOp } from "../registry.ts";
 import { normalizeDim, numel } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 import { div } from "./elementwise.ts";
-import { expand } from "./view.ts";
+import { expand, unsqueeze } from "./view.ts";
 
 const f = Math.fround;
 
@@ -183,15 +183,17 @@ function spread(g: Tensor, a: Tensor, r: Reduction, scale = 1): Tensor {
 
 // ---- sum / mean ----
 
-/** sum's and mean's grad spread back as differentiable ops (create_graph), over all elements only. */
-function spreadOp(g: Tensor, a: Tensor, attrs: DimsAttrs, op: string): Tensor {
-  if (attrs.dim !== null || attrs.keepdim) {
-    throw new TorchError(
-      "NotImplementedError",
-      `gradlens does not support create_graph=True (higher-order gradients) through ${op}(dim=...) yet`,
-    );
+/**
+ * sum's and mean's grad spread back as differentiable ops (create_graph), as ATen's sum_backward:
+ * the reduced dims unsqueezed again (unless keepdim), then expanded to the input's shape.
+ */
+function spreadOp(g: Tensor, a: Tensor, attrs: DimsAttrs): Tensor {
+  let grad = g;
+  if (attrs.dim !== null && !attrs.keepdim && a.shape.length > 0) {
+    const dims = [...new Set(attrs.dim.map((d) => normalizeDim(d, a.shape.length)))].sort((x, y) => x - y);
+    for (const d of dims) grad = unsqueeze(grad, d);
   }
-  return expand(g, a.shape);
+  return expand(grad, a.shape);
 }
 
 const runSum = defineOp<DimsAttrs & { dtype: DType | null }>({
@@ -209,7 +211,7 @@ const runSum = defineOp<DimsAttrs & { dtype: DType | null }>({
   },
   backward: (g, { inputs: [a], attrs }) => [spread(g, a, planFor(a, attrs))],
   // ATen: grad.expand(self.sizes()) (over all elements; with dims it unsqueezes first)
-  diffBackward: (g, { inputs: [a], attrs }) => [spreadOp(g, a, attrs, "sum")],
+  diffBackward: (g, { inputs: [a], attrs }) => [spreadOp(g, a, attrs)],
   saves: () => ({ inputs: [], output: false }),
 });
 
@@ -238,7 +240,7 @@ const runMean = defineOp<DimsAttrs>({
     return [spread(g, a, r, r.size)];
   },
   // ATen: grad.expand(self.sizes()) / numel
-  diffBackward: (g, { inputs: [a], attrs }) => [div(spreadOp(g, a, attrs, "mean"), planFor(a, attrs).size)],
+  diffBackward: (g, { inputs: [a], attrs }) => [div(spreadOp(g, a, attrs), planFor(a, attrs).size)],
   // PyTorch 1.13's mean.dim saves `self` (2.x keeps only its sizes): a second backward through
   // MeanBackward1 fails there, as the reference outputs show
   saves: (ctx) => ({ inputs: ctx.attrs.dim === null && !ctx.attrs.keepdim ? [] : [0], output: false }),

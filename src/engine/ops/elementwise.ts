@@ -158,6 +158,7 @@ export const relu = unaryOp({
   fn: (x) => (x < 0 ? 0 : x),
   // threshold_backward: result <= 0 ? 0 : grad, so a NaN result passes the grad
   grad: (g, _x, y) => (y <= 0 ? 0 : g),
+  diff: (g, _x, y) => thresholdBackward(g, y),
   saves: "output",
   keepsInt: true,
 });
@@ -208,6 +209,27 @@ const runSigmoidBackward = defineOp<Record<string, never>>({
 });
 function sigmoidBackward(g: Tensor, y: Tensor): Tensor {
   return runSigmoidBackward([g, y], {});
+}
+
+// relu's backward, ATen's threshold_backward(grad, result, 0): grad where result > 0. Its own grads:
+// grad_output gets threshold_backward(grad, self, 0), self gets zeros (no grad_fn)
+const THRESHOLD_BW = (g: number, y: number) => (y <= 0 ? 0 : g);
+const runThresholdBackward = defineOp<Record<string, never>>({
+  name: "threshold_backward",
+  gradFn: "ThresholdBackwardBackward0",
+  forward: ([g, y]) => mapBinary(g, y, THRESHOLD_BW, "float32"),
+  backward: (gg, { inputs: [, y] }, [ng, ny]) => [
+    ng ? mapBinary(gg, y, THRESHOLD_BW, "float32") : null,
+    ny ? mapUnary(gg, () => 0) : null,
+  ],
+  diffBackward: (gg, { inputs: [, y] }, [ng, ny]) => [
+    ng ? thresholdBackward(gg, y) : null,
+    ny ? mapUnary(gg, () => 0) : null,
+  ],
+  saves: () => ({ inputs: [1], output: false }),
+});
+function thresholdBackward(g: Tensor, y: Tensor): Tensor {
+  return runThresholdBackward([g, y], {});
 }
 
 /**

@@ -1,6 +1,6 @@
 # torch.autograd.grad(create_graph=True): second and third derivatives, Newton steps, a gradient
 # penalty, through the ops gradlens differentiates twice (mul, div, add, sub, pow, exp, log, sin,
-# cos, sqrt, neg, tanh, sigmoid, sum, mean).
+# cos, sqrt, neg, tanh, sigmoid, relu, sum, mean, broadcasting).
 import torch
 def attempt(f):
     try:
@@ -123,3 +123,15 @@ print(torch.autograd.grad(g2.sum(), x))
 y3 = x.sum(dim=(0, 1))
 g3, = torch.autograd.grad(y3 * y3, x, create_graph=True)
 print(g3, torch.autograd.grad(g3.sum(), x))
+print("### relu_second")
+x = torch.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+w = torch.tensor([0.5, 1.5, -2.0], requires_grad=True)
+h = torch.relu(x * w)
+g, = torch.autograd.grad((h ** 2).sum(), x, create_graph=True)
+print(g)
+gg = torch.autograd.grad(g.sum(), [x, w])
+print(gg)
+y = torch.relu(x).sum()
+d, = torch.autograd.grad(y, x, create_graph=True)
+print(d)
+print(torch.autograd.grad(d.sum(), x, allow_unused=True))

@@ -247,6 +247,36 @@ function sameShapeGrad(g: Tensor, shape: readonly number[]): Tensor {
   return leading > 0 ? view(summed, shape) : summed;
 }
 
+/** float32's largest finite value: nan_to_num's default for ±inf. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+const runNanToNum = defineOp<{ nan: number; posinf: number; neginf: number }>({
+  name: "nan_to_num",
+  gradFn: "NanToNumBackward0",
+  forward: ([a], { nan, posinf, neginf }) => {
+    if (a.dtype !== "float32") return mapUnary(a, (x) => x, a.dtype);
+    const [n, p, m] = [f(nan), f(posinf), f(neginf)];
+    return mapUnary(
+      a,
+      (x) => (Number.isNaN(x) ? n : x === Infinity ? p : x === -Infinity ? m : x),
+      "float32",
+    );
+  },
+  // ATen: grad * isfinite(self)
+  backward: (g, { inputs: [a] }) => [mapGrad(g, a, a, (gi, x) => (Number.isFinite(x) ? gi : 0))],
+  saves: () => ({ inputs: [0], output: false }),
+});
+
+/** `torch.nan_to_num(a, nan=0.0, posinf=None, neginf=None)`: ±inf default to float32's extremes. */
+export function nanToNum(
+  a: Tensor,
+  nan = 0,
+  posinf: number | null = null,
+  neginf: number | null = null,
+): Tensor {
+  return runNanToNum([a], { nan, posinf: posinf ?? FLOAT32_MAX, neginf: neginf ?? -FLOAT32_MAX });
+}
+
 /** A binary op's operand: a tensor, or a Python number wrapped as a 0-dim tensor. */
 function operands(a: Operand, b: Operand): [Tensor, Tensor] {
   return [Tensor.from(a), Tensor.from(b)];

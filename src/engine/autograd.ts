@@ -66,6 +66,8 @@ export class Node {
   released = false;
   /** Metadata for views of saved tensors in messages. */
   outputTensor: Tensor | null = null;
+  /** The backward as differentiable ops (create_graph=True); null where gradlens has none. */
+  diffBackwardFn: BackwardFn | null = null;
 
   constructor(
     name: string,
@@ -85,11 +87,18 @@ export class Node {
     return this.name;
   }
 
-  apply(gradOutput: Tensor): (Tensor | null)[] {
+  apply(gradOutput: Tensor, createGraph = false): (Tensor | null)[] {
     if (this.released && this.saved.length > 0) throw new TorchError("RuntimeError", MSG.secondBackward);
     for (const s of this.saved) checkVersion(s, this);
     const needs = this.nextFunctions.map(([n]) => n !== null);
-    return this.backwardFn(gradOutput, needs);
+    if (!createGraph) return this.backwardFn(gradOutput, needs);
+    if (!this.diffBackwardFn) {
+      throw new TorchError(
+        "NotImplementedError",
+        `gradlens does not support create_graph=True (higher-order gradients) through ${this.name} yet`,
+      );
+    }
+    return this.diffBackwardFn(gradOutput, needs);
   }
 }
 
@@ -154,6 +163,8 @@ export interface BackwardOptions {
   retainGraph?: boolean;
   /** For autograd.grad: collect grads for these tensors instead of accumulating into leaves. */
   inputs?: Tensor[];
+  /** create_graph=True: the grads are computed by differentiable ops (autograd.grad only). */
+  createGraph?: boolean;
 }
 
 /**
@@ -165,7 +176,13 @@ export function runBackward(
   grads: Tensor[],
   opts: BackwardOptions = {},
 ): Map<Tensor, Tensor | null> | undefined {
-  const retainGraph = opts.retainGraph ?? false;
+  const createGraph = opts.createGraph ?? false;
+  const retainGraph = opts.retainGraph ?? createGraph;
+  if (createGraph && !opts.inputs) {
+    throw new TorchError("NotImplementedError", "gradlens does not support backward(create_graph=True) yet");
+  }
+  // with create_graph the backward's own ops are recorded like the program's (they are its graph)
+  const inBackward = <T>(fn: () => T): T => (createGraph ? enableGrad(fn) : noGrad(() => silently(fn)));
   const captureFor = opts.inputs ? new Map<Node, Tensor>() : null;
   const captured = new Map<Tensor, Tensor | null>();
   if (opts.inputs) {
@@ -222,7 +239,7 @@ export function runBackward(
       continue;
     }
 
-    const gradInputs = noGrad(() => silently(() => node.apply(grad)));
+    const gradInputs = inBackward(() => node.apply(grad, createGraph));
     if (anomalyMode) checkAnomaly(node, gradInputs);
     emit({ kind: "backward", node, gradOutputs: [grad], gradInputs });
 
@@ -231,7 +248,7 @@ export function runBackward(
       const g = gradInputs[i];
       if (g) {
         const prev = pending.get(next);
-        pending.set(next, prev ? silently(() => noGrad(() => prev.add(g))) : g);
+        pending.set(next, prev ? inBackward(() => prev.add(g)) : g);
       }
       const left = deps.get(next)! - 1;
       deps.set(next, left);

@@ -34,6 +34,11 @@ export interface OpDef<A = Record<string, unknown>> {
   /** Grads of the inputs from the output's grad. Omitted for ops that are not differentiable. */
   backward?: (grad: Tensor, ctx: OpContext<A>, needsInputGrad: boolean[]) => (Tensor | null)[];
   /**
+   * The backward as differentiable ops, PyTorch's formula op for op (so the grads' grad_fns are
+   * PyTorch's): what `torch.autograd.grad(..., create_graph=True)` runs. Omitted: no higher order.
+   */
+  diffBackward?: (grad: Tensor, ctx: OpContext<A>, needsInputGrad: boolean[]) => (Tensor | null)[];
+  /**
    * Which tensors PyTorch saves for backward: they are version-checked and make a second backward
    * fail. Default: all inputs.
    */
@@ -88,6 +93,8 @@ function makeNode<A>(def: OpDef<A>, ctx: OpContext<A>, outIsSelf = false, edgeIn
   if (!backward) throw new TorchError("RuntimeError", `gradlens has no gradient for op '${def.name}'`);
   const name = typeof def.gradFn === "string" ? def.gradFn : def.gradFn(inputs, attrs);
   const node = new Node(name, nextFunctions, saved, (g, n) => backward(g, ctx, n));
+  const diff = def.diffBackward;
+  if (diff) node.diffBackwardFn = (g, n) => diff(g, ctx, n);
   return node;
 }
 

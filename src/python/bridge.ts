@@ -623,8 +623,9 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
       grads: (Tensor | undefined)[],
       inputs: Tensor[],
       retainGraph: boolean,
+      createGraph = false,
     ): (Tensor | undefined)[] {
-      const got = runBackward(outputs, rootGrads(outputs, grads), { retainGraph, inputs })!;
+      const got = runBackward(outputs, rootGrads(outputs, grads), { retainGraph, inputs, createGraph })!;
       return inputs.map((t) => orUndef(got.get(t)));
     },
     /**

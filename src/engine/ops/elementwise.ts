@@ -3,6 +3,8 @@ import { defineOp, type OpDef, runInplace, getOp } from "../registry.ts";
 import type { DType } from "../dtype.ts";
 import { TorchError } from "../errors.ts";
 import { Tensor, type Operand } from "../tensor.ts";
+import { sum } from "./reduce.ts";
+import { view } from "./view.ts";
 import {
   castTo,
   expf32,
@@ -46,6 +48,8 @@ interface UnarySpec {
   saves: "input" | "output" | "none";
   /** Integer input stays integer (neg, abs); otherwise it is computed in float32. */
   keepsInt?: boolean;
+  /** `grad` as differentiable ops (ATen's formula), for create_graph=True. */
+  diff?: (g: Tensor, x: Tensor, y: Tensor) => Tensor;
 }
 
 function unaryOp(spec: UnarySpec): (a: Tensor) => Tensor {
@@ -57,6 +61,7 @@ function unaryOp(spec: UnarySpec): (a: Tensor) => Tensor {
       return mapUnary(dtype === a.dtype ? a : castTo(a, "float32"), spec.fn, dtype);
     },
     backward: (g, { inputs: [x], out }) => [mapGrad(g, x, out, spec.grad)],
+    diffBackward: spec.diff ? (g, { inputs: [x], out }) => [spec.diff!(g, x, out)] : undefined,
     saves: () => ({ inputs: spec.saves === "input" ? [0] : [], output: spec.saves === "output" }),
   });
   return (a) => run([a], {});
@@ -67,6 +72,7 @@ export const neg = unaryOp({
   gradFn: "NegBackward0",
   fn: (x) => -x,
   grad: (g) => -g,
+  diff: (g) => neg(g),
   saves: "none",
   keepsInt: true,
 });
@@ -84,6 +90,7 @@ export const sqrt = unaryOp({
   gradFn: "SqrtBackward0",
   fn: Math.sqrt,
   grad: (g, _x, y) => f(g / f(2 * y)),
+  diff: (g, _x, y) => div(g, mul(y, 2)),
   saves: "output",
 });
 export const exp = unaryOp({
@@ -91,6 +98,7 @@ export const exp = unaryOp({
   gradFn: "ExpBackward0",
   fn: expSleef,
   grad: (g, _x, y) => f(g * y),
+  diff: (g, _x, y) => mul(g, y),
   saves: "output",
 });
 export const log = unaryOp({
@@ -98,6 +106,7 @@ export const log = unaryOp({
   gradFn: "LogBackward0",
   fn: Math.log,
   grad: (g, x) => f(g / x),
+  diff: (g, x) => div(g, x),
   saves: "input",
 });
 export const sin = unaryOp({
@@ -105,6 +114,7 @@ export const sin = unaryOp({
   gradFn: "SinBackward0",
   fn: Math.sin,
   grad: (g, x) => f(g * f(Math.cos(x))),
+  diff: (g, x) => mul(g, cos(x)),
   saves: "input",
 });
 export const cos = unaryOp({
@@ -112,6 +122,7 @@ export const cos = unaryOp({
   gradFn: "CosBackward0",
   fn: Math.cos,
   grad: (g, x) => f(g * f(-f(Math.sin(x)))),
+  diff: (g, x) => mul(g, neg(sin(x))),
   saves: "input",
 });
 export const tan = unaryOp({
@@ -127,6 +138,7 @@ export const tanh = unaryOp({
   fn: Math.tanh,
   // ATen's tanh_backward, a * (1 - b * b): GCC fuses 1 - b * b into one FMA (one rounding)
   grad: (g, _x, y) => f(g * f(1 - y * y)),
+  diff: (g, _x, y) => tanhBackward(g, y),
   saves: "output",
 });
 export const sigmoid = unaryOp({
@@ -136,6 +148,7 @@ export const sigmoid = unaryOp({
   fn: (x) => f(1 / f(1 + expf32(-x))),
   // ATen's sigmoid_backward: grad * (1 - y) * y, in that order (it decides inf × 0 = nan in the seed MLP)
   grad: (g, _x, y) => f(f(g * f(1 - y)) * y),
+  diff: (g, _x, y) => sigmoidBackward(g, y),
   saves: "output",
 });
 export const relu = unaryOp({
@@ -145,6 +158,7 @@ export const relu = unaryOp({
   fn: (x) => (x < 0 ? 0 : x),
   // threshold_backward: result <= 0 ? 0 : grad, so a NaN result passes the grad
   grad: (g, _x, y) => (y <= 0 ? 0 : g),
+  diff: (g, _x, y) => thresholdBackward(g, y),
   saves: "output",
   keepsInt: true,
 });
@@ -155,6 +169,113 @@ export const reciprocal = unaryOp({
   grad: (g, _x, y) => f(-g * f(y * y)),
   saves: "output",
 });
+
+// tanh's and sigmoid's backward as ops of their own (ATen's tanh_backward, sigmoid_backward), so
+// create_graph can differentiate them again, by derivatives.yaml's formulas
+const TANH_BW = (g: number, y: number) => f(g * f(1 - y * y));
+const SIGMOID_BW = (g: number, y: number) => f(f(g * f(1 - y)) * y);
+
+const runTanhBackward = defineOp<Record<string, never>>({
+  name: "tanh_backward",
+  gradFn: "TanhBackwardBackward0",
+  forward: ([g, y]) => mapBinary(g, y, TANH_BW, "float32"),
+  // grad_output: tanh_backward(grad, output); output: grad * (-2. * output * grad_output)
+  backward: (gg, { inputs: [g, y] }, [ng, ny]) => [
+    ng ? mapBinary(gg, y, TANH_BW, "float32") : null,
+    ny ? mapTernary(gg, y, g, (a, b, c) => f(a * f(f(-2 * b) * c))) : null,
+  ],
+  diffBackward: (gg, { inputs: [g, y] }, [ng, ny]) => [
+    ng ? tanhBackward(gg, y) : null,
+    ny ? mul(gg, mul(mul(y, -2), g)) : null,
+  ],
+});
+function tanhBackward(g: Tensor, y: Tensor): Tensor {
+  return runTanhBackward([g, y], {});
+}
+
+const runSigmoidBackward = defineOp<Record<string, never>>({
+  name: "sigmoid_backward",
+  gradFn: "SigmoidBackwardBackward0",
+  forward: ([g, y]) => mapBinary(g, y, SIGMOID_BW, "float32"),
+  // grad_output: sigmoid_backward(grad, output); output: grad * grad_output * (-2 * output + 1)
+  backward: (gg, { inputs: [g, y] }, [ng, ny]) => [
+    ng ? mapBinary(gg, y, SIGMOID_BW, "float32") : null,
+    ny ? mapTernary(gg, y, g, (a, b, c) => f(f(a * c) * f(f(-2 * b) + 1))) : null,
+  ],
+  diffBackward: (gg, { inputs: [g, y] }, [ng, ny]) => [
+    ng ? sigmoidBackward(gg, y) : null,
+    ny ? mul(mul(gg, g), add(mul(y, -2), 1)) : null,
+  ],
+});
+function sigmoidBackward(g: Tensor, y: Tensor): Tensor {
+  return runSigmoidBackward([g, y], {});
+}
+
+// relu's backward, ATen's threshold_backward(grad, result, 0): grad where result > 0. Its own grads:
+// grad_output gets threshold_backward(grad, self, 0), self gets zeros (no grad_fn)
+const THRESHOLD_BW = (g: number, y: number) => (y <= 0 ? 0 : g);
+const runThresholdBackward = defineOp<Record<string, never>>({
+  name: "threshold_backward",
+  gradFn: "ThresholdBackwardBackward0",
+  forward: ([g, y]) => mapBinary(g, y, THRESHOLD_BW, "float32"),
+  backward: (gg, { inputs: [, y] }, [ng, ny]) => [
+    ng ? mapBinary(gg, y, THRESHOLD_BW, "float32") : null,
+    ny ? mapUnary(gg, () => 0) : null,
+  ],
+  diffBackward: (gg, { inputs: [, y] }, [ng, ny]) => [
+    ng ? thresholdBackward(gg, y) : null,
+    ny ? mapUnary(gg, () => 0) : null,
+  ],
+  saves: () => ({ inputs: [1], output: false }),
+});
+function thresholdBackward(g: Tensor, y: Tensor): Tensor {
+  return runThresholdBackward([g, y], {});
+}
+
+/**
+ * ATen's sum_to as differentiable ops (create_graph): sum over the broadcast dims with keepdim,
+ * then a view to `shape` when leading dims went (SumBackward1, ViewBackward0); to 0-dim a full sum.
+ */
+function sameShapeGrad(g: Tensor, shape: readonly number[]): Tensor {
+  if (g.shape.length === shape.length && g.shape.every((n, i) => n === shape[i])) return g;
+  if (shape.length === 0) return sum(g);
+  const leading = g.shape.length - shape.length;
+  const dims = g.shape
+    .map((_, d) => d)
+    .filter((d) => d < leading || (shape[d - leading] === 1 && g.shape[d] !== 1));
+  const summed = dims.length ? sum(g, dims, true) : g;
+  return leading > 0 ? view(summed, shape) : summed;
+}
+
+/** float32's largest finite value: nan_to_num's default for ±inf. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+const runNanToNum = defineOp<{ nan: number; posinf: number; neginf: number }>({
+  name: "nan_to_num",
+  gradFn: "NanToNumBackward0",
+  forward: ([a], { nan, posinf, neginf }) => {
+    if (a.dtype !== "float32") return mapUnary(a, (x) => x, a.dtype);
+    const [n, p, m] = [f(nan), f(posinf), f(neginf)];
+    return mapUnary(
+      a,
+      (x) => (Number.isNaN(x) ? n : x === Infinity ? p : x === -Infinity ? m : x),
+      "float32",
+    );
+  },
+  // ATen: grad * isfinite(self)
+  backward: (g, { inputs: [a] }) => [mapGrad(g, a, a, (gi, x) => (Number.isFinite(x) ? gi : 0))],
+  saves: () => ({ inputs: [0], output: false }),
+});
+
+/** `torch.nan_to_num(a, nan=0.0, posinf=None, neginf=None)`: ±inf default to float32's extremes. */
+export function nanToNum(
+  a: Tensor,
+  nan = 0,
+  posinf: number | null = null,
+  neginf: number | null = null,
+): Tensor {
+  return runNanToNum([a], { nan, posinf: posinf ?? FLOAT32_MAX, neginf: neginf ?? -FLOAT32_MAX });
+}
 
 /** A binary op's operand: a tensor, or a Python number wrapped as a 0-dim tensor. */
 function operands(a: Operand, b: Operand): [Tensor, Tensor] {
@@ -180,6 +301,10 @@ const addDef: OpDef<{ alpha: number }> = {
   backward: (g, { inputs: [a, b], attrs: { alpha } }, [na, nb]) => [
     na ? sumToShape(g, a.shape) : null,
     nb ? sumToShape(alpha === 1 ? g : mapUnary(g, (x) => x * alpha), b.shape) : null,
+  ],
+  diffBackward: (g, { inputs: [a, b], attrs: { alpha } }, [na, nb]) => [
+    na ? sameShapeGrad(g, a.shape) : null,
+    nb ? sameShapeGrad(alpha === 1 ? g : mul(g, alpha), b.shape) : null,
   ],
   saves: () => ({ inputs: [], output: false }),
 };
@@ -210,6 +335,10 @@ const subDef: OpDef<{ alpha: number }> = {
         )
       : null,
   ],
+  diffBackward: (g, { inputs: [a, b], attrs: { alpha } }, [na, nb]) => [
+    na ? sameShapeGrad(g, a.shape) : null,
+    nb ? sameShapeGrad(alpha === 1 ? neg(g) : mul(neg(g), alpha), b.shape) : null,
+  ],
   saves: () => ({ inputs: [], output: false }),
 };
 const runSub = defineOp(subDef);
@@ -226,6 +355,10 @@ const runRsub = defineOp<{ alpha: number }>({
     na ? sumToShape(mapUnary(g, NEG), a.shape) : null,
     nb ? sumToShape(g, b.shape) : null,
   ],
+  diffBackward: (g, { inputs: [a, b] }, [na, nb]) => [
+    na ? sameShapeGrad(neg(g), a.shape) : null,
+    nb ? sameShapeGrad(g, b.shape) : null,
+  ],
   saves: () => ({ inputs: [], output: false }),
 });
 /** `other - a`, computed as PyTorch's rsub(a, other). */
@@ -240,6 +373,10 @@ const mulDef: OpDef<Record<string, never>> = {
   backward: (g, { inputs: [a, b] }, [na, nb]) => [
     na ? sumToShape(mapBinary(g, b, MUL, "float32"), a.shape) : null,
     nb ? sumToShape(mapBinary(g, a, MUL, "float32"), b.shape) : null,
+  ],
+  diffBackward: (g, { inputs: [a, b] }, [na, nb]) => [
+    na ? sameShapeGrad(mul(g, b), a.shape) : null,
+    nb ? sameShapeGrad(mul(g, a), b.shape) : null,
   ],
   // mul saves `other` for self's grad and `self` for other's grad
   saves: (_ctx, [na, nb]) => ({ inputs: [...(nb ? [0] : []), ...(na ? [1] : [])], output: false }),
@@ -262,6 +399,11 @@ const divDef: OpDef<Record<string, never>> = {
           b.shape,
         )
       : null,
+  ],
+  // ATen: grad / other, and -grad * ((self / other) / other)
+  diffBackward: (g, { inputs: [a, b] }, [na, nb]) => [
+    na ? sameShapeGrad(div(g, b), a.shape) : null,
+    nb ? sameShapeGrad(mul(neg(g), div(div(a, b), b)), b.shape) : null,
   ],
   saves: (_ctx, [na, nb]) => ({ inputs: nb ? [0, 1] : na ? [1] : [], output: false }),
 };
@@ -308,6 +450,10 @@ const runPowScalar = defineOp<{ exponent: number; floatExponent: boolean }>({
       exponent === 0 ? mapUnary(g, () => 0) : mapGrad(g, a, a, (gi, x) => f(gi * f(exponent * f(lower(x))))),
     ];
   },
+  // ATen: grad * (exponent * self.pow(exponent - 1))
+  diffBackward: (g, { inputs: [a], attrs: { exponent } }) => [
+    exponent === 0 ? mapUnary(g, () => 0) : mul(g, mul(pow(a, exponent - 1), exponent)),
+  ],
   saves: () => ({ inputs: [0], output: false }),
 });
 

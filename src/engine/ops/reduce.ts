@@ -15,6 +15,8 @@ import { orderedSum } from "../sumorder.ts";
 import { defineOp } from "../registry.ts";
 import { normalizeDim, numel } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
+import { div } from "./elementwise.ts";
+import { expand, unsqueeze } from "./view.ts";
 
 const f = Math.fround;
 
@@ -181,6 +183,19 @@ function spread(g: Tensor, a: Tensor, r: Reduction, scale = 1): Tensor {
 
 // ---- sum / mean ----
 
+/**
+ * sum's and mean's grad spread back as differentiable ops (create_graph), as ATen's sum_backward:
+ * the reduced dims unsqueezed again (unless keepdim), then expanded to the input's shape.
+ */
+function spreadOp(g: Tensor, a: Tensor, attrs: DimsAttrs): Tensor {
+  let grad = g;
+  if (attrs.dim !== null && !attrs.keepdim && a.shape.length > 0) {
+    const dims = [...new Set(attrs.dim.map((d) => normalizeDim(d, a.shape.length)))].sort((x, y) => x - y);
+    for (const d of dims) grad = unsqueeze(grad, d);
+  }
+  return expand(grad, a.shape);
+}
+
 const runSum = defineOp<DimsAttrs & { dtype: DType | null }>({
   name: "sum",
   gradFn: (_inputs, { dim, keepdim }) => (dim === null && !keepdim ? "SumBackward0" : "SumBackward1"),
@@ -195,6 +210,8 @@ const runSum = defineOp<DimsAttrs & { dtype: DType | null }>({
     return reduceGroups(src, r, dtype, sumOf);
   },
   backward: (g, { inputs: [a], attrs }) => [spread(g, a, planFor(a, attrs))],
+  // ATen: grad.expand(self.sizes()) (over all elements; with dims it unsqueezes first)
+  diffBackward: (g, { inputs: [a], attrs }) => [spreadOp(g, a, attrs)],
   saves: () => ({ inputs: [], output: false }),
 });
 
@@ -222,6 +239,8 @@ const runMean = defineOp<DimsAttrs>({
     const r = planFor(a, attrs);
     return [spread(g, a, r, r.size)];
   },
+  // ATen: grad.expand(self.sizes()) / numel
+  diffBackward: (g, { inputs: [a], attrs }) => [div(spreadOp(g, a, attrs), planFor(a, attrs).size)],
   // PyTorch 1.13's mean.dim saves `self` (2.x keeps only its sizes): a second backward through
   // MeanBackward1 fails there, as the reference outputs show
   saves: (ctx) => ({ inputs: ctx.attrs.dim === null && !ctx.attrs.keepdim ? [] : [0], output: false }),

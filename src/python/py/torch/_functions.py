@@ -219,6 +219,10 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     return _t(input, "prod").prod(dim, keepdim)
 
 
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    return _t(input, "nan_to_num").nan_to_num(nan, posinf, neginf)
+
+
 def cumsum(input, dim, *, dtype=None):
     return _t(input, "cumsum").cumsum(dim, dtype=dtype)
 

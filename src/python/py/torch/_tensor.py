@@ -1262,6 +1262,9 @@ class Tensor:
     def prod(self, dim=None, keepdim=False, *, dtype=None):
         return op(O("prod"), self._t, dim, keepdim)
 
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return op(O("nanToNum"), self._t, nan, posinf, neginf)
+
     def cumsum(self, dim, *, dtype=None):
         t = self if dtype is None else self.to(dtype)
         return op(O("cumsum"), t._t, dim)

@@ -260,8 +260,6 @@ def grad(
     is_grads_batched=False,
     materialize_grads=False,
 ):
-    if create_graph:
-        raise unsupported("torch.autograd.grad(create_graph=True) (higher-order gradients)")
     if is_grads_batched:
         raise unsupported("torch.autograd.grad(is_grads_batched=True)")
     single = isinstance(inputs, Tensor)
@@ -277,7 +275,12 @@ def grad(
     grads = _grads_for(outputs, grad_outputs)
     retain = bool(retain_graph) if retain_graph is not None else bool(create_graph)
     res = _run(
-        E.autogradGrad, to_js([o._t for o in outputs]), to_js(grads), to_js([t._t for t in inputs]), retain
+        E.autogradGrad,
+        to_js([o._t for o in outputs]),
+        to_js(grads),
+        to_js([t._t for t in inputs]),
+        retain,
+        bool(create_graph),
     )
     out = []
     for t, r in zip(inputs, res):

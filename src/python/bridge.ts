@@ -514,6 +514,10 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
       const attrs = name === "add" || name === "sub" ? { alpha: alpha ?? 1 } : {};
       ops.inplace(t, name, [operand(b, kind)], attrs);
     },
+    /** `t.addcmul_(t1, t2, value=v)` and `t.addcdiv_(...)`. */
+    inplaceAddc(t: Tensor, name: string, t1: Tensor, t2: Tensor, value: number): void {
+      ops.inplace(t, name, [t1, t2], { value });
+    },
     /** `t.copy_(src)`: the engine's whole-tensor write (`t[...] = src`: CopyBackwards, broadcasting src). */
     copy_(t: Tensor, src: Tensor): void {
       ops.indexPut_(t, ["..."], src);

@@ -3,6 +3,7 @@ import { defineOp, type OpDef, runInplace, getOp } from "../registry.ts";
 import type { DType } from "../dtype.ts";
 import { TorchError } from "../errors.ts";
 import { Tensor, type Operand } from "../tensor.ts";
+import { broadcastIndexMap, broadcastShapes, numel } from "../shape.ts";
 import {
   castTo,
   expf32,
@@ -169,13 +170,25 @@ function binaryForward(fn: (x: number, y: number) => number, trueDivide = false)
   };
 }
 
+/**
+ * `x + sign * alpha * y` as ATen's add kernel computes it: alpha cast to the dtype, then one fused
+ * multiply-add (its vectorized and scalar loops both use fmadd), so one rounding on float32.
+ */
+function alphaTimes(alpha: number, dtype: DType, sign: 1 | -1): (x: number, y: number) => number {
+  if (dtype !== "float32") return (x, y) => x + sign * alpha * y;
+  const fa = sign * f(alpha);
+  // fa * y is exact in double (24 × 24 bits); the sum rounds once more to float32 on store
+  return (x, y) => x + fa * y;
+}
+
 const addDef: OpDef<{ alpha: number }> = {
   name: "add",
   gradFn: "AddBackward0",
   forward: ([a, b], { alpha }) => {
     const dtype = resultType(a, b);
     if (dtype === "bool" && alpha === 1) return mapBinary(a, b, (x, y) => x || y, "bool");
-    return mapBinary(a, b, alpha === 1 ? ADD : (x, y) => x + f(alpha * y), dtype);
+    if (alpha === 1) return mapBinary(a, b, ADD, dtype);
+    return mapBinary(a, b, alphaTimes(alpha, dtype, 1), dtype);
   },
   backward: (g, { inputs: [a, b], attrs: { alpha } }, [na, nb]) => [
     na ? sumToShape(g, a.shape) : null,
@@ -198,7 +211,8 @@ const subDef: OpDef<{ alpha: number }> = {
         "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.",
       );
     }
-    return mapBinary(a, b, alpha === 1 ? SUB : (x, y) => x - f(alpha * y), resultType(a, b));
+    const dtype = resultType(a, b);
+    return mapBinary(a, b, alpha === 1 ? SUB : alphaTimes(alpha, dtype, -1), dtype);
   },
   backward: (g, { inputs: [a, b], attrs: { alpha } }, [na, nb]) => [
     na ? sumToShape(g, a.shape) : null,
@@ -470,3 +484,103 @@ defineOp<{ value: number }>({
   backward: (g) => [mapUnary(g, () => 0)],
   saves: () => ({ inputs: [], output: false }),
 });
+
+// ---- addcmul / addcdiv: what the optimizers' updates are made of
+
+/** `fn(s, t1, t2)` over the broadcast of three tensors, float32 out. */
+function mapAddc(s: Tensor, t1: Tensor, t2: Tensor, fn: (s: number, a: number, b: number) => number): Tensor {
+  const shape = broadcastShapes(broadcastShapes(s.shape, t1.shape), t2.shape);
+  const out = new Float32Array(numel(shape));
+  const [sm, am, bm] = [s, t1, t2].map((t) => broadcastIndexMap(t.shape, shape));
+  const [sv, av, bv] = [s.values, t1.values, t2.values];
+  for (let i = 0; i < out.length; i++) out[i] = fn(sv[sm[i]], av[am[i]], bv[bm[i]]);
+  return new Tensor(out, shape, "float32");
+}
+
+function checkAddcFloat(name: string, ts: Tensor[]): void {
+  if (ts.some((t) => t.dtype !== "float32")) {
+    throw new TorchError(
+      "NotImplementedError",
+      `gradlens does not support ${name} of integer or bool tensors yet`,
+    );
+  }
+}
+
+const runAddcmul = defineOp<{ value: number }>({
+  name: "addcmul",
+  gradFn: "AddcmulBackward0",
+  forward: ([s, t1, t2], { value }) => {
+    checkAddcFloat("addcmul", [s, t1, t2]);
+    const v = f(value);
+    // ATen: self + value * t1 * t2, with value * t1 rounded and the rest one fused multiply-add
+    return mapAddc(s, t1, t2, (x, a, b) => x + f(v * a) * b);
+  },
+  // ATen: grad * (tensor2 * value) and grad * (tensor1 * value)
+  backward: (g, { inputs: [s, t1, t2], attrs: { value } }, [ns, n1, n2]) => [
+    ns ? sumToShape(g, s.shape) : null,
+    n1
+      ? sumToShape(
+          mapBinary(
+            g,
+            mapUnary(t2, (x) => x * f(value)),
+            MUL,
+            "float32",
+          ),
+          t1.shape,
+        )
+      : null,
+    n2
+      ? sumToShape(
+          mapBinary(
+            g,
+            mapUnary(t1, (x) => x * f(value)),
+            MUL,
+            "float32",
+          ),
+          t2.shape,
+        )
+      : null,
+  ],
+  saves: (_ctx, [, n1, n2]) => ({ inputs: [...(n2 ? [1] : []), ...(n1 ? [2] : [])], output: false }),
+});
+/** `torch.addcmul(self, t1, t2, value=v)`: self + v * t1 * t2. */
+export function addcmul(s: Operand, t1: Operand, t2: Operand, value = 1): Tensor {
+  return runAddcmul([Tensor.from(s), Tensor.from(t1), Tensor.from(t2)], { value });
+}
+
+const runAddcdiv = defineOp<{ value: number }>({
+  name: "addcdiv",
+  gradFn: "AddcdivBackward0",
+  forward: ([s, t1, t2], { value }) => {
+    checkAddcFloat("addcdiv", [s, t1, t2]);
+    const v = f(value);
+    // ATen: self + value * t1 / t2, each step rounded (no fused step here)
+    return mapAddc(s, t1, t2, (x, a, b) => x + f(f(v * a) / b));
+  },
+  // ATen: grad * (value / tensor2) and -grad * value * tensor1 / (tensor2 * tensor2)
+  backward: (g, { inputs: [s, t1, t2], attrs: { value } }, [ns, n1, n2]) => [
+    ns ? sumToShape(g, s.shape) : null,
+    n1
+      ? sumToShape(
+          mapBinary(
+            g,
+            mapUnary(t2, (x) => f(value) / x),
+            MUL,
+            "float32",
+          ),
+          t1.shape,
+        )
+      : null,
+    n2
+      ? sumToShape(
+          mapAddc(g, t1, t2, (gg, a, b) => f(f(f(-gg * f(value)) * a) / f(b * b))),
+          t2.shape,
+        )
+      : null,
+  ],
+  saves: (_ctx, [, n1, n2]) => ({ inputs: n2 ? [1, 2] : n1 ? [2] : [], output: false }),
+});
+/** `torch.addcdiv(self, t1, t2, value=v)`: self + v * t1 / t2. */
+export function addcdiv(s: Operand, t1: Operand, t2: Operand, value = 1): Tensor {
+  return runAddcdiv([Tensor.from(s), Tensor.from(t1), Tensor.from(t2)], { value });
+}

@@ -16,7 +16,7 @@ import {
   setGradEnabled,
 } from "../engine/autograd.ts";
 import { type DType, castValue } from "../engine/dtype.ts";
-import { DEFAULT_SEED } from "../engine/random.ts";
+import { DEFAULT_SEED, Generator, defaultGenerator } from "../engine/random.ts";
 import { MSG, TorchError } from "../engine/errors.ts";
 import { addListener, emit, silently } from "../engine/events.ts";
 import { reprTensor } from "../engine/repr.ts";
@@ -338,8 +338,11 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
       size: number[],
       dtype: DType | undefined,
       requiresGrad: boolean,
+      generator?: Generator,
     ): Tensor {
-      return ops[name](size, { dtype, requiresGrad });
+      return name === "rand" || name === "randn"
+        ? ops[name](size, { dtype, requiresGrad, generator })
+        : ops[name](size, { dtype, requiresGrad });
     },
     full(size: number[], value: number | boolean, dtype: DType | undefined, requiresGrad: boolean): Tensor {
       return ops.full(size, value, { dtype, requiresGrad });
@@ -376,20 +379,37 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
     eye(n: number, m: number, dtype: DType | undefined, requiresGrad: boolean): Tensor {
       return ops.eye(n, m, { dtype, requiresGrad });
     },
-    randint(low: number, high: number, size: number[], dtype: DType | undefined): Tensor {
-      return ops.randint(low, high, size, { dtype });
+    randint(low: number, high: number, size: number[], dtype: DType | undefined, generator?: Generator): Tensor {
+      return ops.randint(low, high, size, { dtype, generator });
     },
-    randperm(n: number, dtype: DType | undefined): Tensor {
-      return ops.randperm(n, { dtype });
+    randperm(n: number, dtype: DType | undefined, generator?: Generator): Tensor {
+      return ops.randperm(n, { dtype, generator });
     },
     manualSeed(seed: number): void {
       ops.manualSeed(seed);
     },
-    uniform_(t: Tensor, from: number, to: number): void {
-      ops.uniform_(t, from, to);
+    uniform_(t: Tensor, from: number, to: number, generator?: Generator): void {
+      ops.uniform_(t, from, to, generator);
     },
-    normal_(t: Tensor, mean: number, std: number): void {
-      ops.normal_(t, mean, std);
+    normal_(t: Tensor, mean: number, std: number, generator?: Generator): void {
+      ops.normal_(t, mean, std, generator);
+    },
+    // ---- torch.Generator: the default one or a fresh one, seeded like PyTorch's CPU generator ----
+    defaultGenerator(): Generator {
+      return defaultGenerator;
+    },
+    newGenerator(): Generator {
+      return new Generator();
+    },
+    generatorManualSeed(g: Generator, seed: number | bigint): void {
+      g.manualSeed(seed);
+    },
+    generatorInitialSeed(g: Generator): number | bigint {
+      return g.initialSeed();
+    },
+    /** `random_()` on an int64 element: random64() as [hi, lo] (the shim takes it modulo 2^63). */
+    random64(g: Generator): [number, number] {
+      return g.random64();
     },
     /** A fresh run starts as a fresh `python` process would: grad on, anomaly off, the default seed. */
     resetState(): void {

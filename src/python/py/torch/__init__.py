@@ -23,6 +23,7 @@ from ._creation import (
     initial_seed,
     linspace,
     manual_seed,
+    normal,
     ones,
     ones_like,
     rand,
@@ -49,6 +50,7 @@ from .autograd import (
 from . import autograd
 from . import nn
 from . import optim
+from . import utils
 
 __version__ = "2.0.0+gradlens"
 

@@ -1211,12 +1211,16 @@ class Tensor:
         call(E.copy_, self._t, as_tensor_arg(src, "copy_")._t)
         return self
 
-    def uniform_(self, a=0.0, b=1.0):
-        call(E.uniform_, self._t, a, b)
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        from ._creation import _gen
+
+        call(E.uniform_, self._t, a, b, _gen(generator))
         return self
 
-    def normal_(self, mean=0.0, std=1.0):
-        call(E.normal_, self._t, mean, std)
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        from ._creation import _gen
+
+        call(E.normal_, self._t, mean, std, _gen(generator))
         return self
 
     # ---- reductions ----

@@ -47,7 +47,14 @@ interface UnarySpec {
   saves: "input" | "output" | "none";
   /** Integer input stays integer (neg, abs); otherwise it is computed in float32. */
   keepsInt?: boolean;
+  /**
+   * ATen's vectorized form, when it differs from `fn`: cpu_kernel_vec runs it on whole blocks of 16
+   * float32 elements (two AVX2 vectors) and `fn`, the scalar form, on the rest.
+   */
+  vecFn?: (x: number) => number;
 }
+
+const VEC_BLOCK = 16;
 
 function unaryOp(spec: UnarySpec): (a: Tensor) => Tensor {
   const run = defineOp<Record<string, never>>({
@@ -55,7 +62,15 @@ function unaryOp(spec: UnarySpec): (a: Tensor) => Tensor {
     gradFn: spec.gradFn,
     forward: ([a]) => {
       const dtype: DType = spec.keepsInt && a.dtype !== "bool" ? a.dtype : "float32";
-      return mapUnary(dtype === a.dtype ? a : castTo(a, "float32"), spec.fn, dtype);
+      const input = dtype === a.dtype ? a : castTo(a, "float32");
+      const out = mapUnary(input, spec.fn, dtype);
+      if (spec.vecFn && dtype === "float32") {
+        const n = input.numel();
+        const iv = input.values;
+        const ov = out.values;
+        for (let i = 0; i < n - (n % VEC_BLOCK); i++) ov[i] = spec.vecFn(iv[i]);
+      }
+      return out;
     },
     backward: (g, { inputs: [x], out }) => [mapGrad(g, x, out, spec.grad)],
     saves: () => ({ inputs: spec.saves === "input" ? [0] : [], output: spec.saves === "output" }),
@@ -135,6 +150,8 @@ export const sigmoid = unaryOp({
   gradFn: "SigmoidBackward0",
   // float32 step by step as ATen does: exp, then 1 + e, then 1 / d (1 ulp apart from one rounding at 6.7)
   fn: (x) => f(1 / f(1 + expf32(-x))),
+  // the vectorized form: the same steps with SLEEF's exp
+  vecFn: (x) => f(1 / f(1 + expSleef(-x))),
   // ATen's sigmoid_backward: grad * (1 - y) * y, in that order (it decides inf × 0 = nan in the seed MLP)
   grad: (g, _x, y) => f(f(g * f(1 - y)) * y),
   saves: "output",

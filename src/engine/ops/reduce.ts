@@ -602,6 +602,28 @@ function normOf(p: number): GroupFn {
   };
 }
 
+/**
+ * The 2-norm of one contiguous row as ATen's norm kernel computes it on float32 (the AVX2 build,
+ * reducing the last dim): eight lanes accumulate x * x with a fused multiply-add over whole blocks of
+ * eight, the lanes are summed in order, then the tail: its first multiple of four squares rounded on
+ * their own (GCC's SSE multiply), the rest fused again; sqrt in float32.
+ */
+const norm2Row: GroupFn = (src, _index, start, size) => {
+  const f = Math.fround;
+  const main = size - (size % 8);
+  const lanes = [0, 0, 0, 0, 0, 0, 0, 0];
+  for (let d = 0; d < main; d += 8) {
+    // x * x is exact in double, so one rounding after the add is the fused multiply-add
+    for (let j = 0; j < 8; j++) lanes[j] = f(lanes[j] + src[start + d + j] * src[start + d + j]);
+  }
+  let b = lanes[0];
+  for (let j = 1; j < 8; j++) b = f(b + lanes[j]);
+  const quads = main + (size - main) - ((size - main) % 4);
+  for (let k = main; k < quads; k++) b = f(b + f(src[start + k] * src[start + k]));
+  for (let k = quads; k < size; k++) b = f(b + src[start + k] * src[start + k]);
+  return f(Math.sqrt(b));
+};
+
 const runNorm = defineOp<NormAttrs>({
   name: "norm",
   // torch.norm / Tensor.norm call linalg.vector_norm in PyTorch 2.x (1.13 printed NormBackward1)
@@ -626,7 +648,10 @@ const runNorm = defineOp<NormAttrs>({
         }
       }
     }
-    return reduceGroups(a.values, planReduction(a.shape, dims, attrs.keepdim), "float32", normOf(p));
+    const plan = planReduction(a.shape, dims, attrs.keepdim);
+    // trailing dims reduced: rows in memory order, ATen's vectorized last-dim 2-norm
+    const lastDim = dims.every((d, j) => d === a.shape.length - dims.length + j);
+    return reduceGroups(a.values, plan, "float32", p === 2 && lastDim ? norm2Row : normOf(p));
   },
   // ATen's norm_backward, case by case
   backward: (g, { inputs: [a], out, attrs }) => {

@@ -440,6 +440,9 @@ class Adagrad(Optimizer):
             p.addcdiv_(grad, std, value=-clr)
 
 
+from . import lr_scheduler  # noqa: E402  (it imports Optimizer from here)
+
+
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)

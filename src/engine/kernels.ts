@@ -319,3 +319,88 @@ export function filled(shape: Shape, value: number, dtype: DType = "float32"): T
 }
 
 export { stridesOf };
+
+/**
+ * ATen's `vec::reduce_all` / `map_reduce_all` of a float32 row (AVX2, 8 lanes): `first(k)` is the
+ * mapped element k (rounded), `step(acc, k)` folds element k into a lane. Below 8 elements the mapped
+ * values are added in order; otherwise lane j starts at element j, takes every 8th element after it
+ * (the partial last block into the first lanes), and the lanes are added as a tree.
+ */
+export function laneReduce(
+  size: number,
+  first: (k: number) => number,
+  step: (acc: number, k: number) => number,
+): number {
+  if (size === 0) return 0;
+  if (size < 8) {
+    let acc = first(0);
+    for (let k = 1; k < size; k++) acc = fr(acc + first(k));
+    return acc;
+  }
+  const lanes = [first(0), first(1), first(2), first(3), first(4), first(5), first(6), first(7)];
+  let d = 8;
+  for (; d < size - (size % 8); d += 8) for (let j = 0; j < 8; j++) lanes[j] = step(lanes[j], d + j);
+  for (let j = 0; d + j < size; j++) lanes[j] = step(lanes[j], d + j);
+  // vec_reduce_all's AVX2 shuffles: halves, then pairs, then neighbours
+  const h = [0, 1, 2, 3].map((j) => fr(lanes[j] + lanes[j + 4]));
+  return fr(fr(h[0] + h[2]) + fr(h[1] + h[3]));
+}
+
+// SLEEF's logf_u10 (AVX2 with FMA) in double-float steps: the log of a float32 as a sum hi + lo.
+const LN2_HI = fr(0.69314718246459960938);
+const LN2_LO = fr(-1.904654323148236017e-9);
+const LOG_C = [0.3027294874, 0.3996108174, 0.666669488].map(fr);
+const f32buf = new Float32Array(1);
+const i32buf = new Int32Array(f32buf.buffer);
+
+/** (a + b) as a double-float pair, any magnitudes. */
+function twoSum(a: number, b: number): [number, number] {
+  const s = fr(a + b);
+  const v = fr(s - a);
+  return [s, fr(fr(a - fr(s - v)) + fr(b - v))];
+}
+
+/**
+ * `torch.log` on float32 as ATen's vectorized log runs it: SLEEF's logf_u10 for every element, tail
+ * included (within 1 ulp of ln x, not always the nearest float32).
+ */
+export function logSleef(x: number): number {
+  let d = fr(x);
+  if (d !== d || d < 0) return NaN;
+  if (d === 0) return -Infinity;
+  if (d === Infinity) return Infinity;
+  const tiny = d < 1.1754943508222875e-38;
+  if (tiny) d = fr(d * 18446744073709551616);
+  // e = ilogb(d / 0.75), m = d * 2^-e (in [0.75, 1.5))
+  f32buf[0] = fr(d * fr(1 / 0.75));
+  let e = ((i32buf[0] >> 23) & 0xff) - 0x7f;
+  f32buf[0] = d;
+  i32buf[0] += -e << 23;
+  const m = f32buf[0];
+  if (tiny) e -= 64;
+  // s = ln2 * e as a double-float product
+  const ef = fr(e);
+  const sx = fr(LN2_HI * ef);
+  let sy = fmaf(LN2_LO, ef, fmaf(LN2_HI, ef, -sx));
+  // x = (m - 1) / (m + 1) as a double-float quotient
+  const [nx, ny] = twoSum(-1, m);
+  const [dx, dy] = twoSum(1, m);
+  const t = fr(1 / dx);
+  const qx = fr(nx * t);
+  const u = fmaf(t, nx, -qx);
+  const v = fmaf(-dy, t, fmaf(-dx, t, 1));
+  const qy = fmaf(qx, v, fmaf(ny, t, u));
+  const x2 = fr(qx * qx);
+  let c = LOG_C[0];
+  c = fmaf(c, x2, LOG_C[1]);
+  c = fmaf(c, x2, LOG_C[2]);
+  // s += 2x (double-float add, |s| >= |2x| assumed as SLEEF's dfadd)
+  let shi = fr(sx + fr(qx * 2));
+  sy = fr(fr(fr(fr(sx - shi) + fr(qx * 2)) + sy) + fr(qy * 2));
+  // s += x^3 * c
+  const w = fr(fr(x2 * qx) * c);
+  const s2 = fr(shi + w);
+  sy = fr(fr(fr(shi - s2) + w) + sy);
+  shi = s2;
+  return fr(shi + sy);
+}

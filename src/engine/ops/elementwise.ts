@@ -8,6 +8,7 @@ import {
   castTo,
   expf32,
   expSleef,
+  logSleef,
   mapBinary,
   mapTernary,
   mapUnary,
@@ -112,7 +113,8 @@ export const exp = unaryOp({
 export const log = unaryOp({
   name: "log",
   gradFn: "LogBackward0",
-  fn: Math.log,
+  // ATen's vectorized log: SLEEF's logf_u10 for every element
+  fn: logSleef,
   grad: (g, x) => f(g / x),
   saves: "input",
 });

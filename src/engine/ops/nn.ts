@@ -4,7 +4,8 @@
  * the BCE log clamp at -100 and the like land where PyTorch's do). Composite functionals (l1_loss,
  * cross_entropy, linear, dropout) record the graph PyTorch records: the ops ATen calls, in order.
  */
-import { sumToShape } from "../kernels.ts";
+import { expSleef, sumToShape } from "../kernels.ts";
+import { orderedSum } from "../sumorder.ts";
 import { allocate, castValue, type DType, isFloating } from "../dtype.ts";
 import { emit } from "../events.ts";
 import { TorchError } from "../errors.ts";
@@ -54,9 +55,13 @@ function requireFloat(a: Tensor, kernel: string): void {
 /** apply_loss_reduction over an elementwise loss: mean is the float32 sum divided by the count. */
 function reduceLoss(loss: Float32Array, shape: Shape, reduction: Reduction): Tensor {
   if (reduction === "none") return new Tensor(loss, shape, "float32");
-  let s = 0;
-  for (let i = 0; i < loss.length; i++) s += loss[i];
-  const v = reduction === "sum" ? s : f(s) / loss.length;
+  // sum() in ATen's order (cascade sum over the contiguous loss), then / numel for mean
+  const s = orderedSum(
+    loss,
+    shape,
+    shape.map((_, d) => d),
+  )[0];
+  const v = reduction === "sum" ? s : s / loss.length;
   return new Tensor(Float32Array.of(v), [], "float32");
 }
 
@@ -312,8 +317,10 @@ const runBceWithLogits = defineOp<LogitsAttrs>({
     const grads: (Tensor | null)[] = [null, null];
     if (needs[0]) {
       const out = new Float32Array(n);
+      // input.sigmoid(): whole 16-element blocks vectorized (SLEEF's exp), the rest scalar
+      const vecEnd = n - (n % 16);
       for (let i = 0; i < n; i++) {
-        const s = sigmoidValue(xv[i]);
+        const s = i < vecEnd ? f(1 / f(1 + expSleef(-xv[i]))) : sigmoidValue(xv[i]);
         let gi: number;
         if (pw) {
           const tt = f(pw.values[pwAt!(i)] * yv[i]);

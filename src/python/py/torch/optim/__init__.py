@@ -98,6 +98,41 @@ class Optimizer:
                     state[ids[id(p)]] = dict(self.state[p])
         return {"state": state, "param_groups": groups}
 
+    def load_state_dict(self, state_dict):
+        groups = self.param_groups
+        saved_groups = state_dict["param_groups"]
+        if len(groups) != len(saved_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        if any(len(g["params"]) != len(sg["params"]) for g, sg in zip(groups, saved_groups)):
+            raise ValueError(
+                "loaded state dict contains a parameter group that doesn't match the size of optimizer's group"
+            )
+        id_map = {old: p for g, sg in zip(groups, saved_groups) for old, p in zip(sg["params"], g["params"])}
+
+        def copy(v):
+            # PyTorch deep-copies the loaded state: no tensor is shared with the state dict
+            if isinstance(v, Tensor):
+                return v.detach().clone()
+            if isinstance(v, dict):
+                return {k: copy(x) for k, x in v.items()}
+            if isinstance(v, list):
+                return [copy(x) for x in v]
+            return v
+
+        state = defaultdict(dict)
+        for k, v in state_dict["state"].items():
+            if k in id_map:
+                state[id_map[k]] = copy(v)
+            else:
+                state[k] = copy(v)
+        new_groups = []
+        for g, sg in zip(groups, saved_groups):
+            ng = {k: copy(v) for k, v in sg.items() if k != "params"}
+            ng["params"] = g["params"]
+            new_groups.append(ng)
+        self.state = state
+        self.param_groups = new_groups
+
     def _step(self, closure, update):
         loss = None
         if closure is not None:

@@ -379,7 +379,13 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
     eye(n: number, m: number, dtype: DType | undefined, requiresGrad: boolean): Tensor {
       return ops.eye(n, m, { dtype, requiresGrad });
     },
-    randint(low: number, high: number, size: number[], dtype: DType | undefined, generator?: Generator): Tensor {
+    randint(
+      low: number,
+      high: number,
+      size: number[],
+      dtype: DType | undefined,
+      generator?: Generator,
+    ): Tensor {
       return ops.randint(low, high, size, { dtype, generator });
     },
     randperm(n: number, dtype: DType | undefined, generator?: Generator): Tensor {

@@ -404,3 +404,86 @@ export function logSleef(x: number): number {
   shi = s2;
   return fr(shi + sy);
 }
+
+// ---- SLEEF's tanhf_u10 (AVX2 with FMA), in double-float steps
+
+type DF = [number, number];
+const dfAdd2FF = (x: DF, y: number): DF => {
+  const s = fr(x[0] + y);
+  const v = fr(s - x[0]);
+  return [s, fr(fr(fr(x[0] - fr(s - v)) + fr(y - v)) + x[1])];
+};
+const dfAdd2NF = (x: number, y: DF): DF => {
+  const s = fr(x + y[0]);
+  const v = fr(s - x);
+  return [s, fr(fr(fr(x - fr(s - v)) + fr(y[0] - v)) + y[1])];
+};
+const dfAdd2: (x: DF, y: DF) => DF = (x, y) => {
+  const s = fr(x[0] + y[0]);
+  const v = fr(s - x[0]);
+  return [s, fr(fr(fr(x[0] - fr(s - v)) + fr(y[0] - v)) + fr(x[1] + y[1]))];
+};
+const dfAdd: (x: DF, y: DF) => DF = (x, y) => {
+  const s = fr(x[0] + y[0]);
+  return [s, fr(fr(fr(fr(x[0] - s) + y[0]) + x[1]) + y[1])];
+};
+const dfMulF = (x: DF, y: number): DF => {
+  const s = fr(x[0] * y);
+  return [s, fmaf(x[1], y, fmaf(x[0], y, -s))];
+};
+const dfMul = (x: DF, y: DF): DF => {
+  const s = fr(x[0] * y[0]);
+  return [s, fmaf(x[0], y[1], fmaf(x[1], y[0], fmaf(x[0], y[0], -s)))];
+};
+const dfSqu = (x: DF): DF => {
+  const s = fr(x[0] * x[0]);
+  return [s, fmaf(fr(x[0] + x[0]), x[1], fmaf(x[0], x[0], -s))];
+};
+const dfRec = (d: DF): DF => {
+  const s = fr(1 / d[0]);
+  return [s, fr(s * fmaf(-d[1], s, fmaf(-d[0], s, 1)))];
+};
+const dfDiv = (n: DF, d: DF): DF => {
+  const t = fr(1 / d[0]);
+  const s = fr(n[0] * t);
+  const u = fmaf(t, n[0], -s);
+  const v = fmaf(-d[1], t, fmaf(-d[0], t, 1));
+  return [s, fmaf(s, v, fmaf(n[1], t, u))];
+};
+const EXPK2_POLY = [0.1980960224e-3, 0.1394256484e-2, 0.8333456703e-2, 0.4166637361e-1].map(fr);
+
+/** SLEEF's expk2f: e^d for a double-float d, as a double-float. */
+function expk2f(d: DF): DF {
+  const q = rintf(fr(fr(d[0] + d[1]) * R_LN2F));
+  let s = dfAdd2FF(d, fr(q * -L2UF));
+  s = dfAdd2FF(s, fr(q * -L2LF));
+  let u = EXPK2_POLY[0];
+  for (let i = 1; i < 4; i++) u = fmaf(u, s[0], EXPK2_POLY[i]);
+  let t = dfAdd2FF(dfMulF(s, u), fr(0.166666659414234244790680580464));
+  t = dfAdd2FF(dfMul(s, t), 0.5);
+  t = dfAdd2(s, dfMul(dfSqu(s), t));
+  t = dfAdd2NF(1, t);
+  const half = q >> 1;
+  const scale = (v: number) => fr(fr(v * 2 ** half) * 2 ** (q - half));
+  if (d[0] < -104) return [0, 0];
+  return [scale(t[0]), scale(t[1])];
+}
+
+/**
+ * `torch.tanh`'s vectorized form: SLEEF's tanhf_u10, (e^y - e^-y) / (e^y + e^-y) in double-float
+ * for y = |x|, 1 beyond 8.66, the sign of x.
+ */
+export function tanhSleef(x: number): number {
+  if (x !== x) return NaN;
+  const ax = Math.abs(fr(x));
+  let y: number;
+  if (ax > fr(8.664339742)) y = 1;
+  else {
+    const d = expk2f([ax, 0]);
+    const e = dfRec(d);
+    const q = dfDiv(dfAdd2(d, [-e[0], -e[1]]), dfAdd2(d, e));
+    y = fr(q[0] + q[1]);
+    if (y !== y) y = 1;
+  }
+  return x < 0 || Object.is(x, -0) ? -y : y;
+}

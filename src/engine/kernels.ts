@@ -487,3 +487,62 @@ export function tanhSleef(x: number): number {
   }
   return x < 0 || Object.is(x, -0) ? -y : y;
 }
+
+// ---- SLEEF's sinf_u10 / cosf_u10 (AVX2 with FMA) for |x| < 125; beyond, Math's value
+
+const PI_A2F = 3.1414794921875;
+const PI_B2F = fr(0.00011315941810607910156);
+const PI_C2F = fr(1.9841872589410058936e-9);
+const M_1_PIF = fr(1 / Math.PI);
+const SIN_POLY = [
+  2.6083159809786593541503e-6, -0.0001981069071916863322258, 0.00833307858556509017944336,
+].map(fr);
+
+const dfAdd2NN = (x: number, y: number): DF => {
+  const s = fr(x + y);
+  const v = fr(s - x);
+  return [s, fr(fr(x - fr(s - v)) + fr(y - v))];
+};
+
+/** The sin/cos kernel on a reduced double-float s: s * (1 + s^2 * poly). */
+function sinKernel(s: DF): number {
+  const t = s;
+  const sq = dfSqu(s);
+  let u = SIN_POLY[0];
+  u = fmaf(u, sq[0], SIN_POLY[1]);
+  u = fmaf(u, sq[0], SIN_POLY[2]);
+  const a = fr(-0.166666597127914428710938);
+  const b = fr(u * sq[0]);
+  const inner: DF = [fr(a + b), fr(fr(a - fr(a + b)) + b)];
+  const m = dfMul(inner, sq);
+  const xs = fr(1 + m[0]);
+  const x: DF = [xs, fr(fr(fr(1 - xs) + m[0]) + m[1])];
+  return fmaf(t[0], x[0], fmaf(t[1], x[0], fr(t[0] * x[1])));
+}
+
+/** `torch.sin` as ATen's vectorized sin runs it on every element: SLEEF's sinf_u10. */
+export function sinSleef(x: number): number {
+  const d = fr(x);
+  if (!(Math.abs(d) < 125)) return fr(Math.sin(d));
+  const u = rintf(fr(d * M_1_PIF));
+  const v = fmaf(u, -PI_A2F, d);
+  let s = dfAdd2NN(v, fr(u * -PI_B2F));
+  const w = fr(u * -PI_C2F);
+  const hi = fr(s[0] + w);
+  s = [hi, fr(fr(fr(s[0] - hi) + w) + s[1])];
+  const r = sinKernel(s);
+  if (Object.is(d, -0)) return -0;
+  return (u & 1) === 1 ? -r : r;
+}
+
+/** `torch.cos` likewise: SLEEF's cosf_u10. */
+export function cosSleef(x: number): number {
+  const d = fr(x);
+  if (!(Math.abs(d) < 125)) return fr(Math.cos(d));
+  const dq = fmaf(rintf(fmaf(d, M_1_PIF, -0.5)), 2, 1);
+  let s = dfAdd2NN(d, fr(dq * fr(-PI_A2F * 0.5)));
+  s = dfAdd2FF(s, fr(dq * fr(-PI_B2F * 0.5)));
+  s = dfAdd2FF(s, fr(dq * fr(-PI_C2F * 0.5)));
+  const r = sinKernel(s);
+  return (dq & 2) === 0 ? -r : r;
+}

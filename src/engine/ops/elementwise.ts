@@ -10,6 +10,8 @@ import {
   expSleef,
   logSleef,
   tanhSleef,
+  sinSleef,
+  cosSleef,
   mapBinary,
   mapTernary,
   mapUnary,
@@ -122,15 +124,18 @@ export const log = unaryOp({
 export const sin = unaryOp({
   name: "sin",
   gradFn: "SinBackward0",
-  fn: Math.sin,
-  grad: (g, x) => f(g * f(Math.cos(x))),
+  // ATen's vectorized sin: SLEEF's sinf_u10 for every element
+  fn: sinSleef,
+  // grad * self.cos(): the cos op, SLEEF's like the forward
+  grad: (g, x) => f(g * cosSleef(x)),
   saves: "input",
 });
 export const cos = unaryOp({
   name: "cos",
   gradFn: "CosBackward0",
-  fn: Math.cos,
-  grad: (g, x) => f(g * f(-f(Math.sin(x)))),
+  // ATen's vectorized cos: SLEEF's cosf_u10 for every element
+  fn: cosSleef,
+  grad: (g, x) => f(g * -sinSleef(x)),
   saves: "input",
 });
 export const tan = unaryOp({

@@ -13,6 +13,19 @@ from . import functional as F
 from . import init
 
 
+class _StateDict(OrderedDict):
+    """What state_dict() returns: an OrderedDict printed as Python 3.11 prints one (the Python of
+    the PyTorch that gradlens is compared with; 3.12 changed it to `OrderedDict({...})`)."""
+
+    def __repr__(self):
+        if not self:
+            return "OrderedDict()"
+        return f"OrderedDict({list(self.items())!r})"
+
+
+_StateDict.__name__ = _StateDict.__qualname__ = "OrderedDict"
+
+
 class Parameter(Tensor):
     """A leaf tensor a Module owns; `Parameter containing:` in its repr."""
 
@@ -255,7 +268,7 @@ class Module:
         raise unsupported("torch.float64")
 
     def state_dict(self, destination=None, prefix="", keep_vars=False):
-        out = OrderedDict() if destination is None else destination
+        out = _StateDict() if destination is None else destination
         for name, p in self.named_parameters(prefix=prefix.rstrip(".")):
             out[name] = p if keep_vars else p.detach()
         for name, b in self.named_buffers(prefix=prefix.rstrip(".")):

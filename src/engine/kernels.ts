@@ -319,3 +319,230 @@ export function filled(shape: Shape, value: number, dtype: DType = "float32"): T
 }
 
 export { stridesOf };
+
+/**
+ * ATen's `vec::reduce_all` / `map_reduce_all` of a float32 row (AVX2, 8 lanes): `first(k)` is the
+ * mapped element k (rounded), `step(acc, k)` folds element k into a lane. Below 8 elements the mapped
+ * values are added in order; otherwise lane j starts at element j, takes every 8th element after it
+ * (the partial last block into the first lanes), and the lanes are added as a tree.
+ */
+export function laneReduce(
+  size: number,
+  first: (k: number) => number,
+  step: (acc: number, k: number) => number,
+): number {
+  if (size === 0) return 0;
+  if (size < 8) {
+    let acc = first(0);
+    for (let k = 1; k < size; k++) acc = fr(acc + first(k));
+    return acc;
+  }
+  const lanes = [first(0), first(1), first(2), first(3), first(4), first(5), first(6), first(7)];
+  let d = 8;
+  for (; d < size - (size % 8); d += 8) for (let j = 0; j < 8; j++) lanes[j] = step(lanes[j], d + j);
+  for (let j = 0; d + j < size; j++) lanes[j] = step(lanes[j], d + j);
+  // vec_reduce_all's AVX2 shuffles: halves, then pairs, then neighbours
+  const h = [0, 1, 2, 3].map((j) => fr(lanes[j] + lanes[j + 4]));
+  return fr(fr(h[0] + h[2]) + fr(h[1] + h[3]));
+}
+
+// SLEEF's logf_u10 (AVX2 with FMA) in double-float steps: the log of a float32 as a sum hi + lo.
+const LN2_HI = fr(0.69314718246459960938);
+const LN2_LO = fr(-1.904654323148236017e-9);
+const LOG_C = [0.3027294874, 0.3996108174, 0.666669488].map(fr);
+const f32buf = new Float32Array(1);
+const i32buf = new Int32Array(f32buf.buffer);
+
+/** (a + b) as a double-float pair, any magnitudes. */
+function twoSum(a: number, b: number): [number, number] {
+  const s = fr(a + b);
+  const v = fr(s - a);
+  return [s, fr(fr(a - fr(s - v)) + fr(b - v))];
+}
+
+/**
+ * `torch.log` on float32 as ATen's vectorized log runs it: SLEEF's logf_u10 for every element, tail
+ * included (within 1 ulp of ln x, not always the nearest float32).
+ */
+export function logSleef(x: number): number {
+  let d = fr(x);
+  if (d !== d || d < 0) return NaN;
+  if (d === 0) return -Infinity;
+  if (d === Infinity) return Infinity;
+  const tiny = d < 1.1754943508222875e-38;
+  if (tiny) d = fr(d * 18446744073709551616);
+  // e = ilogb(d / 0.75), m = d * 2^-e (in [0.75, 1.5))
+  f32buf[0] = fr(d * fr(1 / 0.75));
+  let e = ((i32buf[0] >> 23) & 0xff) - 0x7f;
+  f32buf[0] = d;
+  i32buf[0] += -e << 23;
+  const m = f32buf[0];
+  if (tiny) e -= 64;
+  // s = ln2 * e as a double-float product
+  const ef = fr(e);
+  const sx = fr(LN2_HI * ef);
+  let sy = fmaf(LN2_LO, ef, fmaf(LN2_HI, ef, -sx));
+  // x = (m - 1) / (m + 1) as a double-float quotient
+  const [nx, ny] = twoSum(-1, m);
+  const [dx, dy] = twoSum(1, m);
+  const t = fr(1 / dx);
+  const qx = fr(nx * t);
+  const u = fmaf(t, nx, -qx);
+  const v = fmaf(-dy, t, fmaf(-dx, t, 1));
+  const qy = fmaf(qx, v, fmaf(ny, t, u));
+  const x2 = fr(qx * qx);
+  let c = LOG_C[0];
+  c = fmaf(c, x2, LOG_C[1]);
+  c = fmaf(c, x2, LOG_C[2]);
+  // s += 2x (double-float add, |s| >= |2x| assumed as SLEEF's dfadd)
+  let shi = fr(sx + fr(qx * 2));
+  sy = fr(fr(fr(fr(sx - shi) + fr(qx * 2)) + sy) + fr(qy * 2));
+  // s += x^3 * c
+  const w = fr(fr(x2 * qx) * c);
+  const s2 = fr(shi + w);
+  sy = fr(fr(fr(shi - s2) + w) + sy);
+  shi = s2;
+  return fr(shi + sy);
+}
+
+// ---- SLEEF's tanhf_u10 (AVX2 with FMA), in double-float steps
+
+type DF = [number, number];
+const dfAdd2FF = (x: DF, y: number): DF => {
+  const s = fr(x[0] + y);
+  const v = fr(s - x[0]);
+  return [s, fr(fr(fr(x[0] - fr(s - v)) + fr(y - v)) + x[1])];
+};
+const dfAdd2NF = (x: number, y: DF): DF => {
+  const s = fr(x + y[0]);
+  const v = fr(s - x);
+  return [s, fr(fr(fr(x - fr(s - v)) + fr(y[0] - v)) + y[1])];
+};
+const dfAdd2: (x: DF, y: DF) => DF = (x, y) => {
+  const s = fr(x[0] + y[0]);
+  const v = fr(s - x[0]);
+  return [s, fr(fr(fr(x[0] - fr(s - v)) + fr(y[0] - v)) + fr(x[1] + y[1]))];
+};
+const dfAdd: (x: DF, y: DF) => DF = (x, y) => {
+  const s = fr(x[0] + y[0]);
+  return [s, fr(fr(fr(fr(x[0] - s) + y[0]) + x[1]) + y[1])];
+};
+const dfMulF = (x: DF, y: number): DF => {
+  const s = fr(x[0] * y);
+  return [s, fmaf(x[1], y, fmaf(x[0], y, -s))];
+};
+const dfMul = (x: DF, y: DF): DF => {
+  const s = fr(x[0] * y[0]);
+  return [s, fmaf(x[0], y[1], fmaf(x[1], y[0], fmaf(x[0], y[0], -s)))];
+};
+const dfSqu = (x: DF): DF => {
+  const s = fr(x[0] * x[0]);
+  return [s, fmaf(fr(x[0] + x[0]), x[1], fmaf(x[0], x[0], -s))];
+};
+const dfRec = (d: DF): DF => {
+  const s = fr(1 / d[0]);
+  return [s, fr(s * fmaf(-d[1], s, fmaf(-d[0], s, 1)))];
+};
+const dfDiv = (n: DF, d: DF): DF => {
+  const t = fr(1 / d[0]);
+  const s = fr(n[0] * t);
+  const u = fmaf(t, n[0], -s);
+  const v = fmaf(-d[1], t, fmaf(-d[0], t, 1));
+  return [s, fmaf(s, v, fmaf(n[1], t, u))];
+};
+const EXPK2_POLY = [0.1980960224e-3, 0.1394256484e-2, 0.8333456703e-2, 0.4166637361e-1].map(fr);
+
+/** SLEEF's expk2f: e^d for a double-float d, as a double-float. */
+function expk2f(d: DF): DF {
+  const q = rintf(fr(fr(d[0] + d[1]) * R_LN2F));
+  let s = dfAdd2FF(d, fr(q * -L2UF));
+  s = dfAdd2FF(s, fr(q * -L2LF));
+  let u = EXPK2_POLY[0];
+  for (let i = 1; i < 4; i++) u = fmaf(u, s[0], EXPK2_POLY[i]);
+  let t = dfAdd2FF(dfMulF(s, u), fr(0.166666659414234244790680580464));
+  t = dfAdd2FF(dfMul(s, t), 0.5);
+  t = dfAdd2(s, dfMul(dfSqu(s), t));
+  t = dfAdd2NF(1, t);
+  const half = q >> 1;
+  const scale = (v: number) => fr(fr(v * 2 ** half) * 2 ** (q - half));
+  if (d[0] < -104) return [0, 0];
+  return [scale(t[0]), scale(t[1])];
+}
+
+/**
+ * `torch.tanh`'s vectorized form: SLEEF's tanhf_u10, (e^y - e^-y) / (e^y + e^-y) in double-float
+ * for y = |x|, 1 beyond 8.66, the sign of x.
+ */
+export function tanhSleef(x: number): number {
+  if (x !== x) return NaN;
+  const ax = Math.abs(fr(x));
+  let y: number;
+  if (ax > fr(8.664339742)) y = 1;
+  else {
+    const d = expk2f([ax, 0]);
+    const e = dfRec(d);
+    const q = dfDiv(dfAdd2(d, [-e[0], -e[1]]), dfAdd2(d, e));
+    y = fr(q[0] + q[1]);
+    if (y !== y) y = 1;
+  }
+  return x < 0 || Object.is(x, -0) ? -y : y;
+}
+
+// ---- SLEEF's sinf_u10 / cosf_u10 (AVX2 with FMA) for |x| < 125; beyond, Math's value
+
+const PI_A2F = 3.1414794921875;
+const PI_B2F = fr(0.00011315941810607910156);
+const PI_C2F = fr(1.9841872589410058936e-9);
+const M_1_PIF = fr(1 / Math.PI);
+const SIN_POLY = [
+  2.6083159809786593541503e-6, -0.0001981069071916863322258, 0.00833307858556509017944336,
+].map(fr);
+
+const dfAdd2NN = (x: number, y: number): DF => {
+  const s = fr(x + y);
+  const v = fr(s - x);
+  return [s, fr(fr(x - fr(s - v)) + fr(y - v))];
+};
+
+/** The sin/cos kernel on a reduced double-float s: s * (1 + s^2 * poly). */
+function sinKernel(s: DF): number {
+  const t = s;
+  const sq = dfSqu(s);
+  let u = SIN_POLY[0];
+  u = fmaf(u, sq[0], SIN_POLY[1]);
+  u = fmaf(u, sq[0], SIN_POLY[2]);
+  const a = fr(-0.166666597127914428710938);
+  const b = fr(u * sq[0]);
+  const inner: DF = [fr(a + b), fr(fr(a - fr(a + b)) + b)];
+  const m = dfMul(inner, sq);
+  const xs = fr(1 + m[0]);
+  const x: DF = [xs, fr(fr(fr(1 - xs) + m[0]) + m[1])];
+  return fmaf(t[0], x[0], fmaf(t[1], x[0], fr(t[0] * x[1])));
+}
+
+/** `torch.sin` as ATen's vectorized sin runs it on every element: SLEEF's sinf_u10. */
+export function sinSleef(x: number): number {
+  const d = fr(x);
+  if (!(Math.abs(d) < 125)) return fr(Math.sin(d));
+  const u = rintf(fr(d * M_1_PIF));
+  const v = fmaf(u, -PI_A2F, d);
+  let s = dfAdd2NN(v, fr(u * -PI_B2F));
+  const w = fr(u * -PI_C2F);
+  const hi = fr(s[0] + w);
+  s = [hi, fr(fr(fr(s[0] - hi) + w) + s[1])];
+  const r = sinKernel(s);
+  if (Object.is(d, -0)) return -0;
+  return (u & 1) === 1 ? -r : r;
+}
+
+/** `torch.cos` likewise: SLEEF's cosf_u10. */
+export function cosSleef(x: number): number {
+  const d = fr(x);
+  if (!(Math.abs(d) < 125)) return fr(Math.cos(d));
+  const dq = fmaf(rintf(fmaf(d, M_1_PIF, -0.5)), 2, 1);
+  let s = dfAdd2NN(d, fr(dq * fr(-PI_A2F * 0.5)));
+  s = dfAdd2FF(s, fr(dq * fr(-PI_B2F * 0.5)));
+  s = dfAdd2FF(s, fr(dq * fr(-PI_C2F * 0.5)));
+  const r = sinKernel(s);
+  return (dq & 2) === 0 ? -r : r;
+}

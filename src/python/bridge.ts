@@ -16,7 +16,7 @@ import {
   setGradEnabled,
 } from "../engine/autograd.ts";
 import { type DType, castValue } from "../engine/dtype.ts";
-import { DEFAULT_SEED } from "../engine/random.ts";
+import { DEFAULT_SEED, Generator, defaultGenerator } from "../engine/random.ts";
 import { MSG, TorchError } from "../engine/errors.ts";
 import { addListener, emit, silently } from "../engine/events.ts";
 import { DEFAULT_PRINT_OPTIONS, getPrintOptions, reprTensor, setPrintOptions } from "../engine/repr.ts";
@@ -338,8 +338,11 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
       size: number[],
       dtype: DType | undefined,
       requiresGrad: boolean,
+      generator?: Generator,
     ): Tensor {
-      return ops[name](size, { dtype, requiresGrad });
+      return name === "rand" || name === "randn"
+        ? ops[name](size, { dtype, requiresGrad, generator })
+        : ops[name](size, { dtype, requiresGrad });
     },
     full(size: number[], value: number | boolean, dtype: DType | undefined, requiresGrad: boolean): Tensor {
       return ops.full(size, value, { dtype, requiresGrad });
@@ -376,31 +379,43 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
     eye(n: number, m: number, dtype: DType | undefined, requiresGrad: boolean): Tensor {
       return ops.eye(n, m, { dtype, requiresGrad });
     },
-    randint(low: number, high: number, size: number[], dtype: DType | undefined): Tensor {
-      return ops.randint(low, high, size, { dtype });
+    randint(
+      low: number,
+      high: number,
+      size: number[],
+      dtype: DType | undefined,
+      generator?: Generator,
+    ): Tensor {
+      return ops.randint(low, high, size, { dtype, generator });
     },
-    randperm(n: number, dtype: DType | undefined, generator?: ops.Generator): Tensor {
+    randperm(n: number, dtype: DType | undefined, generator?: Generator): Tensor {
       return ops.randperm(n, { dtype, generator });
     },
     manualSeed(seed: number): void {
       ops.manualSeed(seed);
     },
-    /** `torch.Generator()`: a CPU generator of its own (what DataLoader's shuffle seeds). */
-    newGenerator(): ops.Generator {
-      return new ops.Generator();
+    uniform_(t: Tensor, from: number, to: number, generator?: Generator): void {
+      ops.uniform_(t, from, to, generator);
     },
-    generatorManualSeed(g: ops.Generator, seed: number | bigint): void {
+    normal_(t: Tensor, mean: number, std: number, generator?: Generator): void {
+      ops.normal_(t, mean, std, generator);
+    },
+    // ---- torch.Generator: the default one or a fresh one, seeded like PyTorch's CPU generator ----
+    defaultGenerator(): Generator {
+      return defaultGenerator;
+    },
+    newGenerator(): Generator {
+      return new Generator();
+    },
+    generatorManualSeed(g: Generator, seed: number | bigint): void {
       g.manualSeed(seed);
     },
-    /** One random64() draw as [hi, lo] (an int64 `random_()`), from `g` or the default generator. */
-    random64(g?: ops.Generator): [number, number] {
-      return (g ?? ops.defaultGenerator).random64();
+    generatorInitialSeed(g: Generator): number | bigint {
+      return g.initialSeed();
     },
-    uniform_(t: Tensor, from: number, to: number): void {
-      ops.uniform_(t, from, to);
-    },
-    normal_(t: Tensor, mean: number, std: number): void {
-      ops.normal_(t, mean, std);
+    /** `random_()` on an int64 element: random64() as [hi, lo] (the shim takes it modulo 2^63). */
+    random64(g: Generator): [number, number] {
+      return g.random64();
     },
     /** A fresh run starts as a fresh `python` process would: grad on, anomaly off, the default seed. */
     resetState(): void {
@@ -540,6 +555,10 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
     inplaceBin(t: Tensor, name: string, b: Tensor | number, kind: number, alpha: number | undefined): void {
       const attrs = name === "add" || name === "sub" ? { alpha: alpha ?? 1 } : {};
       ops.inplace(t, name, [operand(b, kind)], attrs);
+    },
+    /** `t.addcmul_(t1, t2, value=v)` and `t.addcdiv_(...)`. */
+    inplaceAddc(t: Tensor, name: string, t1: Tensor, t2: Tensor, value: number): void {
+      ops.inplace(t, name, [t1, t2], { value });
     },
     /** `t.copy_(src)`: the engine's whole-tensor write (`t[...] = src`: CopyBackwards, broadcasting src). */
     copy_(t: Tensor, src: Tensor): void {

@@ -5,10 +5,15 @@ import { TorchError } from "../errors.ts";
 import { Tensor, type Operand } from "../tensor.ts";
 import { sum } from "./reduce.ts";
 import { view } from "./view.ts";
+import { broadcastIndexMap, broadcastShapes, numel } from "../shape.ts";
 import {
   castTo,
   expf32,
   expSleef,
+  logSleef,
+  tanhSleef,
+  sinSleef,
+  cosSleef,
   mapBinary,
   mapTernary,
   mapUnary,
@@ -50,7 +55,14 @@ interface UnarySpec {
   keepsInt?: boolean;
   /** `grad` as differentiable ops (ATen's formula), for create_graph=True. */
   diff?: (g: Tensor, x: Tensor, y: Tensor) => Tensor;
+  /**
+   * ATen's vectorized form, when it differs from `fn`: cpu_kernel_vec runs it on whole blocks of 16
+   * float32 elements (two AVX2 vectors) and `fn`, the scalar form, on the rest.
+   */
+  vecFn?: (x: number) => number;
 }
+
+const VEC_BLOCK = 16;
 
 function unaryOp(spec: UnarySpec): (a: Tensor) => Tensor {
   const run = defineOp<Record<string, never>>({
@@ -58,7 +70,15 @@ function unaryOp(spec: UnarySpec): (a: Tensor) => Tensor {
     gradFn: spec.gradFn,
     forward: ([a]) => {
       const dtype: DType = spec.keepsInt && a.dtype !== "bool" ? a.dtype : "float32";
-      return mapUnary(dtype === a.dtype ? a : castTo(a, "float32"), spec.fn, dtype);
+      const input = dtype === a.dtype ? a : castTo(a, "float32");
+      const out = mapUnary(input, spec.fn, dtype);
+      if (spec.vecFn && dtype === "float32") {
+        const n = input.numel();
+        const iv = input.values;
+        const ov = out.values;
+        for (let i = 0; i < n - (n % VEC_BLOCK); i++) ov[i] = spec.vecFn(iv[i]);
+      }
+      return out;
     },
     backward: (g, { inputs: [x], out }) => [mapGrad(g, x, out, spec.grad)],
     diffBackward: spec.diff ? (g, { inputs: [x], out }) => [spec.diff!(g, x, out)] : undefined,
@@ -104,7 +124,8 @@ export const exp = unaryOp({
 export const log = unaryOp({
   name: "log",
   gradFn: "LogBackward0",
-  fn: Math.log,
+  // ATen's vectorized log: SLEEF's logf_u10 for every element
+  fn: logSleef,
   grad: (g, x) => f(g / x),
   diff: (g, x) => div(g, x),
   saves: "input",
@@ -112,16 +133,19 @@ export const log = unaryOp({
 export const sin = unaryOp({
   name: "sin",
   gradFn: "SinBackward0",
-  fn: Math.sin,
-  grad: (g, x) => f(g * f(Math.cos(x))),
+  // ATen's vectorized sin: SLEEF's sinf_u10 for every element
+  fn: sinSleef,
+  // grad * self.cos(): the cos op, SLEEF's like the forward
+  grad: (g, x) => f(g * cosSleef(x)),
   diff: (g, x) => mul(g, cos(x)),
   saves: "input",
 });
 export const cos = unaryOp({
   name: "cos",
   gradFn: "CosBackward0",
-  fn: Math.cos,
-  grad: (g, x) => f(g * f(-f(Math.sin(x)))),
+  // ATen's vectorized cos: SLEEF's cosf_u10 for every element
+  fn: cosSleef,
+  grad: (g, x) => f(g * -sinSleef(x)),
   diff: (g, x) => mul(g, neg(sin(x))),
   saves: "input",
 });
@@ -136,6 +160,8 @@ export const tanh = unaryOp({
   name: "tanh",
   gradFn: "TanhBackward0",
   fn: Math.tanh,
+  // the vectorized form on whole blocks: SLEEF's tanhf_u10
+  vecFn: tanhSleef,
   // ATen's tanh_backward, a * (1 - b * b): GCC fuses 1 - b * b into one FMA (one rounding)
   grad: (g, _x, y) => f(g * f(1 - y * y)),
   diff: (g, _x, y) => tanhBackward(g, y),
@@ -146,6 +172,8 @@ export const sigmoid = unaryOp({
   gradFn: "SigmoidBackward0",
   // float32 step by step as ATen does: exp, then 1 + e, then 1 / d (1 ulp apart from one rounding at 6.7)
   fn: (x) => f(1 / f(1 + expf32(-x))),
+  // the vectorized form: the same steps with SLEEF's exp
+  vecFn: (x) => f(1 / f(1 + expSleef(-x))),
   // ATen's sigmoid_backward: grad * (1 - y) * y, in that order (it decides inf × 0 = nan in the seed MLP)
   grad: (g, _x, y) => f(f(g * f(1 - y)) * y),
   diff: (g, _x, y) => sigmoidBackward(g, y),
@@ -290,13 +318,25 @@ function binaryForward(fn: (x: number, y: number) => number, trueDivide = false)
   };
 }
 
+/**
+ * `x + sign * alpha * y` as ATen's add kernel computes it: alpha cast to the dtype, then one fused
+ * multiply-add (its vectorized and scalar loops both use fmadd), so one rounding on float32.
+ */
+function alphaTimes(alpha: number, dtype: DType, sign: 1 | -1): (x: number, y: number) => number {
+  if (dtype !== "float32") return (x, y) => x + sign * alpha * y;
+  const fa = sign * f(alpha);
+  // fa * y is exact in double (24 × 24 bits); the sum rounds once more to float32 on store
+  return (x, y) => x + fa * y;
+}
+
 const addDef: OpDef<{ alpha: number }> = {
   name: "add",
   gradFn: "AddBackward0",
   forward: ([a, b], { alpha }) => {
     const dtype = resultType(a, b);
     if (dtype === "bool" && alpha === 1) return mapBinary(a, b, (x, y) => x || y, "bool");
-    return mapBinary(a, b, alpha === 1 ? ADD : (x, y) => x + f(alpha * y), dtype);
+    if (alpha === 1) return mapBinary(a, b, ADD, dtype);
+    return mapBinary(a, b, alphaTimes(alpha, dtype, 1), dtype);
   },
   backward: (g, { inputs: [a, b], attrs: { alpha } }, [na, nb]) => [
     na ? sumToShape(g, a.shape) : null,
@@ -323,7 +363,8 @@ const subDef: OpDef<{ alpha: number }> = {
         "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.",
       );
     }
-    return mapBinary(a, b, alpha === 1 ? SUB : (x, y) => x - f(alpha * y), resultType(a, b));
+    const dtype = resultType(a, b);
+    return mapBinary(a, b, alpha === 1 ? SUB : alphaTimes(alpha, dtype, -1), dtype);
   },
   backward: (g, { inputs: [a, b], attrs: { alpha } }, [na, nb]) => [
     na ? sumToShape(g, a.shape) : null,
@@ -616,3 +657,103 @@ defineOp<{ value: number }>({
   backward: (g) => [mapUnary(g, () => 0)],
   saves: () => ({ inputs: [], output: false }),
 });
+
+// ---- addcmul / addcdiv: what the optimizers' updates are made of
+
+/** `fn(s, t1, t2)` over the broadcast of three tensors, float32 out. */
+function mapAddc(s: Tensor, t1: Tensor, t2: Tensor, fn: (s: number, a: number, b: number) => number): Tensor {
+  const shape = broadcastShapes(broadcastShapes(s.shape, t1.shape), t2.shape);
+  const out = new Float32Array(numel(shape));
+  const [sm, am, bm] = [s, t1, t2].map((t) => broadcastIndexMap(t.shape, shape));
+  const [sv, av, bv] = [s.values, t1.values, t2.values];
+  for (let i = 0; i < out.length; i++) out[i] = fn(sv[sm[i]], av[am[i]], bv[bm[i]]);
+  return new Tensor(out, shape, "float32");
+}
+
+function checkAddcFloat(name: string, ts: Tensor[]): void {
+  if (ts.some((t) => t.dtype !== "float32")) {
+    throw new TorchError(
+      "NotImplementedError",
+      `gradlens does not support ${name} of integer or bool tensors yet`,
+    );
+  }
+}
+
+const runAddcmul = defineOp<{ value: number }>({
+  name: "addcmul",
+  gradFn: "AddcmulBackward0",
+  forward: ([s, t1, t2], { value }) => {
+    checkAddcFloat("addcmul", [s, t1, t2]);
+    const v = f(value);
+    // ATen: self + value * t1 * t2, with value * t1 rounded and the rest one fused multiply-add
+    return mapAddc(s, t1, t2, (x, a, b) => x + f(v * a) * b);
+  },
+  // ATen: grad * (tensor2 * value) and grad * (tensor1 * value)
+  backward: (g, { inputs: [s, t1, t2], attrs: { value } }, [ns, n1, n2]) => [
+    ns ? sumToShape(g, s.shape) : null,
+    n1
+      ? sumToShape(
+          mapBinary(
+            g,
+            mapUnary(t2, (x) => x * f(value)),
+            MUL,
+            "float32",
+          ),
+          t1.shape,
+        )
+      : null,
+    n2
+      ? sumToShape(
+          mapBinary(
+            g,
+            mapUnary(t1, (x) => x * f(value)),
+            MUL,
+            "float32",
+          ),
+          t2.shape,
+        )
+      : null,
+  ],
+  saves: (_ctx, [, n1, n2]) => ({ inputs: [...(n2 ? [1] : []), ...(n1 ? [2] : [])], output: false }),
+});
+/** `torch.addcmul(self, t1, t2, value=v)`: self + v * t1 * t2. */
+export function addcmul(s: Operand, t1: Operand, t2: Operand, value = 1): Tensor {
+  return runAddcmul([Tensor.from(s), Tensor.from(t1), Tensor.from(t2)], { value });
+}
+
+const runAddcdiv = defineOp<{ value: number }>({
+  name: "addcdiv",
+  gradFn: "AddcdivBackward0",
+  forward: ([s, t1, t2], { value }) => {
+    checkAddcFloat("addcdiv", [s, t1, t2]);
+    const v = f(value);
+    // ATen: self + value * t1 / t2, each step rounded (no fused step here)
+    return mapAddc(s, t1, t2, (x, a, b) => x + f(f(v * a) / b));
+  },
+  // ATen: grad * (value / tensor2) and -grad * value * tensor1 / (tensor2 * tensor2)
+  backward: (g, { inputs: [s, t1, t2], attrs: { value } }, [ns, n1, n2]) => [
+    ns ? sumToShape(g, s.shape) : null,
+    n1
+      ? sumToShape(
+          mapBinary(
+            g,
+            mapUnary(t2, (x) => f(value) / x),
+            MUL,
+            "float32",
+          ),
+          t1.shape,
+        )
+      : null,
+    n2
+      ? sumToShape(
+          mapAddc(g, t1, t2, (gg, a, b) => f(f(f(-gg * f(value)) * a) / f(b * b))),
+          t2.shape,
+        )
+      : null,
+  ],
+  saves: (_ctx, [, n1, n2]) => ({ inputs: n2 ? [1, 2] : n1 ? [2] : [], output: false }),
+});
+/** `torch.addcdiv(self, t1, t2, value=v)`: self + v * t1 / t2. */
+export function addcdiv(s: Operand, t1: Operand, t2: Operand, value = 1): Tensor {
+  return runAddcdiv([Tensor.from(s), Tensor.from(t1), Tensor.from(t2)], { value });
+}

@@ -4,7 +4,8 @@
  * the BCE log clamp at -100 and the like land where PyTorch's do). Composite functionals (l1_loss,
  * cross_entropy, linear, dropout) record the graph PyTorch records: the ops ATen calls, in order.
  */
-import { sumToShape } from "../kernels.ts";
+import { expSleef, sumToShape } from "../kernels.ts";
+import { orderedSum } from "../sumorder.ts";
 import { allocate, castValue, type DType, isFloating } from "../dtype.ts";
 import { emit } from "../events.ts";
 import { TorchError } from "../errors.ts";
@@ -54,9 +55,13 @@ function requireFloat(a: Tensor, kernel: string): void {
 /** apply_loss_reduction over an elementwise loss: mean is the float32 sum divided by the count. */
 function reduceLoss(loss: Float32Array, shape: Shape, reduction: Reduction): Tensor {
   if (reduction === "none") return new Tensor(loss, shape, "float32");
-  let s = 0;
-  for (let i = 0; i < loss.length; i++) s += loss[i];
-  const v = reduction === "sum" ? s : f(s) / loss.length;
+  // sum() in ATen's order (cascade sum over the contiguous loss), then / numel for mean
+  const s = orderedSum(
+    loss,
+    shape,
+    shape.map((_, d) => d),
+  )[0];
+  const v = reduction === "sum" ? s : s / loss.length;
   return new Tensor(Float32Array.of(v), [], "float32");
 }
 
@@ -418,8 +423,10 @@ const runBceWithLogits = defineOp<LogitsAttrs>({
     const grads: (Tensor | null)[] = [null, null];
     if (needs[0]) {
       const out = new Float32Array(n);
+      // input.sigmoid(): whole 16-element blocks vectorized (SLEEF's exp), the rest scalar
+      const vecEnd = n - (n % 16);
       for (let i = 0; i < n; i++) {
-        const s = sigmoidValue(xv[i]);
+        const s = i < vecEnd ? f(1 / f(1 + expSleef(-xv[i]))) : sigmoidValue(xv[i]);
         let gi: number;
         if (pw) {
           const tt = f(pw.values[pwAt!(i)] * yv[i]);
@@ -842,7 +849,16 @@ interface ActivationSpec<A> {
   fn: (x: number, attrs: A) => number;
   /** d(out)/d(x) times the grad, from the grad and the saved input. */
   grad: (g: number, x: number, attrs: A) => number;
+  /**
+   * ATen's vectorized forms where they round differently (another erf, SLEEF's exp): run on whole
+   * blocks of 16 elements, as cpu_kernel_vec does, `fn` and `grad` on the rest. Null: the same as fn.
+   */
+  vec?: (attrs: A) => { fn: (x: number) => number; grad: (g: number, x: number) => number } | null;
+  /** The vectorized forms cover every element (a oneDNN kernel: no scalar tail). */
+  vecAll?: boolean;
 }
+
+const VEC_BLOCK = 16;
 
 function activation<A>(spec: ActivationSpec<A>): (a: Tensor, attrs: A) => Tensor {
   const run = defineOp<A>({
@@ -851,14 +867,20 @@ function activation<A>(spec: ActivationSpec<A>): (a: Tensor, attrs: A) => Tensor
     forward: ([a], attrs) => {
       const out = new Float32Array(a.numel());
       const av = a.values;
-      for (let i = 0; i < out.length; i++) out[i] = spec.fn(av[i], attrs);
+      const vec = spec.vec?.(attrs);
+      const vecEnd = vec ? (spec.vecAll ? out.length : out.length - (out.length % VEC_BLOCK)) : 0;
+      for (let i = 0; i < vecEnd; i++) out[i] = vec!.fn(av[i]);
+      for (let i = vecEnd; i < out.length; i++) out[i] = spec.fn(av[i], attrs);
       return new Tensor(out, a.shape, "float32");
     },
     backward: (g, { inputs: [a], attrs }) => {
       const out = new Float32Array(a.numel());
       const av = a.values;
       const gv = g.values;
-      for (let i = 0; i < out.length; i++) out[i] = spec.grad(gv[i], av[i], attrs);
+      const vec = spec.vec?.(attrs);
+      const vecEnd = vec ? (spec.vecAll ? out.length : out.length - (out.length % VEC_BLOCK)) : 0;
+      for (let i = 0; i < vecEnd; i++) out[i] = vec!.grad(gv[i], av[i]);
+      for (let i = vecEnd; i < out.length; i++) out[i] = spec.grad(gv[i], av[i], attrs);
       return [new Tensor(out, a.shape, "float32")];
     },
   });
@@ -899,6 +921,20 @@ function erf(x: number): number {
 }
 
 const SQRT1_2 = f(Math.SQRT1_2);
+
+// Abramowitz-Stegun 7.1.26 erf with FMAs and SLEEF's exp (ATen's AVX2 Vectorized<float>::erf)
+const ERF_P = f(0.3275911);
+const ERF_A = [1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592].map(f);
+const fma = (a: number, b: number, c: number) => f(a * b + c);
+function erfVec(x: number): number {
+  const ax = Math.abs(x);
+  const t = f(1 / fma(ERF_P, ax, 1));
+  let r = ERF_A[0];
+  for (let i = 1; i < 5; i++) r = fma(r, t, ERF_A[i]);
+  const e = expSleef(-f(x * x));
+  const v = fma(f(-e * t), r, 1);
+  return x < 0 || Object.is(x, -0) ? -v : v;
+}
 // M_2_SQRTPI * M_SQRT1_2 * 0.5, and M_SQRT2 * M_2_SQRTPI * 0.5, as ATen's GeluKernel spells them
 const GELU_PDF = f((2 / Math.sqrt(Math.PI)) * Math.SQRT1_2 * 0.5);
 const GELU_TANH_BETA = f(Math.SQRT2 * (2 / Math.sqrt(Math.PI)) * 0.5);
@@ -910,6 +946,10 @@ const runGelu = activation<{ approximate: GeluApproximate }>({
   name: "gelu",
   gradFn: "GeluBackward0",
   kernel: "GeluKernelImpl",
+  // Debian's PyTorch runs erf GELU (both ways) through oneDNN's gelu_erf on every element. Its
+  // A&S 7.1.26 erf is what `vec` computes, with SLEEF's exp standing in for oneDNN's: nearer than
+  // the exact erf (forward: 22% of elements 1 ulp off instead of 70%), not bit-exact.
+  vecAll: true,
   fn: (x, { approximate }) => {
     if (approximate === "tanh") {
       const cube = f(f(x * x) * x);
@@ -936,6 +976,18 @@ const runGelu = activation<{ approximate: GeluApproximate }>({
     const pdf = f(GELU_PDF * f(Math.exp(f(f(x * x) * -0.5))));
     return g * f(cdf + f(x * pdf));
   },
+  vec: ({ approximate }) =>
+    approximate === "tanh"
+      ? null
+      : {
+          fn: (x) => f(f(x * 0.5) * f(1 + erfVec(f(x * SQRT1_2)))),
+          // dy * (cdf + x * pdf), the multiply-add fused
+          grad: (g, x) => {
+            const cdf = f(0.5 * f(1 + erfVec(f(x * SQRT1_2))));
+            const pdf = f(GELU_PDF * expSleef(f(f(x * x) * -0.5)));
+            return f(g * fma(x, pdf, cdf));
+          },
+        },
 });
 
 /** `F.gelu(a, approximate="none")`: erf-based, or the tanh approximation (GeluBackward0). */

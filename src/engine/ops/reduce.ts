@@ -10,7 +10,7 @@
 import { noGrad } from "../autograd.ts";
 import { allocate, type DType, type Storage } from "../dtype.ts";
 import { TorchError } from "../errors.ts";
-import { castTo } from "../kernels.ts";
+import { castTo, expSleef, laneReduce, logSleef } from "../kernels.ts";
 import { orderedSum } from "../sumorder.ts";
 import { defineOp } from "../registry.ts";
 import { normalizeDim, numel } from "../shape.ts";
@@ -668,6 +668,28 @@ function normOf(p: number): GroupFn {
   };
 }
 
+/**
+ * The 2-norm of one contiguous row as ATen's norm kernel computes it on float32 (the AVX2 build,
+ * reducing the last dim): eight lanes accumulate x * x with a fused multiply-add over whole blocks of
+ * eight, the lanes are summed in order, then the tail: its first multiple of four squares rounded on
+ * their own (GCC's SSE multiply), the rest fused again; sqrt in float32.
+ */
+const norm2Row: GroupFn = (src, _index, start, size) => {
+  const f = Math.fround;
+  const main = size - (size % 8);
+  const lanes = [0, 0, 0, 0, 0, 0, 0, 0];
+  for (let d = 0; d < main; d += 8) {
+    // x * x is exact in double, so one rounding after the add is the fused multiply-add
+    for (let j = 0; j < 8; j++) lanes[j] = f(lanes[j] + src[start + d + j] * src[start + d + j]);
+  }
+  let b = lanes[0];
+  for (let j = 1; j < 8; j++) b = f(b + lanes[j]);
+  const quads = main + (size - main) - ((size - main) % 4);
+  for (let k = main; k < quads; k++) b = f(b + f(src[start + k] * src[start + k]));
+  for (let k = quads; k < size; k++) b = f(b + src[start + k] * src[start + k]);
+  return f(Math.sqrt(b));
+};
+
 const runNorm = defineOp<NormAttrs>({
   name: "norm",
   // torch.norm / Tensor.norm call linalg.vector_norm in PyTorch 2.x (1.13 printed NormBackward1)
@@ -692,7 +714,10 @@ const runNorm = defineOp<NormAttrs>({
         }
       }
     }
-    return reduceGroups(a.values, planReduction(a.shape, dims, attrs.keepdim), "float32", normOf(p));
+    const plan = planReduction(a.shape, dims, attrs.keepdim);
+    // trailing dims reduced: rows in memory order, ATen's vectorized last-dim 2-norm
+    const lastDim = dims.every((d, j) => d === a.shape.length - dims.length + j);
+    return reduceGroups(a.values, plan, "float32", p === 2 && lastDim ? norm2Row : normOf(p));
   },
   // ATen's norm_backward, case by case
   backward: (g, { inputs: [a], out, attrs }) => {
@@ -835,6 +860,28 @@ function softmaxPlan(a: Tensor, dim: number): { r: Reduction; lastDim: boolean }
  */
 const accumulate = (lastDim: boolean, s: number, v: number) => (lastDim ? s + v : f(s + v));
 
+/**
+ * ATen's last-dim kernels (`_vec_softmax_lastdim`, `_vec_log_softmax_lastdim`) on one contiguous row:
+ * SLEEF's exp of x - max, the exps summed in 8 lanes (laneReduce); softmax multiplies by 1 / sum,
+ * log_softmax subtracts SLEEF's log of the sum.
+ */
+function softmaxRow(xv: Storage, out: Float32Array, st: number, size: number, log: boolean, m: number): void {
+  const e = (k: number) => expSleef(f(xv[st + k] - m));
+  if (log) {
+    const ls = logSleef(laneReduce(size, e, (acc, k) => f(acc + e(k))));
+    for (let k = st; k < st + size; k++) out[k] = f(f(xv[k] - m) - ls);
+    return;
+  }
+  for (let k = 0; k < size; k++) out[st + k] = e(k);
+  const sum = laneReduce(
+    size,
+    (k) => out[st + k],
+    (acc, k) => f(acc + out[st + k]),
+  );
+  const inv = f(1 / sum);
+  for (let k = st; k < st + size; k++) out[k] = f(out[k] * inv);
+}
+
 function softmaxForward(a: Tensor, dim: number, log: boolean): Tensor {
   const { r, lastDim } = softmaxPlan(a, dim);
   const { index, size } = r;
@@ -842,6 +889,10 @@ function softmaxForward(a: Tensor, dim: number, log: boolean): Tensor {
   const out = new Float32Array(a.numel());
   const max = extremeOf(true);
   for (let g = 0; g < r.groups && size > 0; g++) {
+    if (lastDim) {
+      softmaxRow(xv, out, g * size, size, log, max(xv, index, g * size, size));
+      continue;
+    }
     const st = g * size;
     const m = max(xv, index, st, size);
     let s = 0;
@@ -888,6 +939,17 @@ const runSoftmax = defineOp<SoftmaxAttrs>({
     const grad = new Float32Array(out.numel());
     const { index, size } = r;
     for (let st = 0; st < r.groups * size; st += size) {
+      if (lastDim) {
+        // ATen's _vec_softmax_backward: map2_reduce_all of grad * y (fused into the lanes), then
+        // (grad - sum) * y
+        const sum = laneReduce(
+          size,
+          (k) => f(gv[st + k] * yv[st + k]),
+          (acc, k) => f(acc + gv[st + k] * yv[st + k]),
+        );
+        for (let k = st; k < st + size; k++) grad[k] = f(f(gv[k] - sum) * yv[k]);
+        continue;
+      }
       let s = 0;
       for (let k = st; k < st + size; k++) s = accumulate(lastDim, s, f(gv[index[k]] * yv[index[k]]));
       s = f(s);
@@ -910,6 +972,17 @@ const runLogSoftmax = defineOp<SoftmaxAttrs>({
     const grad = new Float32Array(out.numel());
     const { index, size } = r;
     for (let st = 0; st < r.groups * size; st += size) {
+      if (lastDim) {
+        // ATen's _vec_log_softmax_backward: reduce_all of grad, then grad - exp(y) * sum with
+        // SLEEF's exp and one fused multiply-subtract
+        const sum = laneReduce(
+          size,
+          (k) => gv[st + k],
+          (acc, k) => f(acc + gv[st + k]),
+        );
+        for (let k = st; k < st + size; k++) grad[k] = f(gv[k] - expSleef(yv[k]) * sum);
+        continue;
+      }
       let s = 0;
       for (let k = st; k < st + size; k++) s = accumulate(lastDim, s, gv[index[k]]);
       s = f(s);

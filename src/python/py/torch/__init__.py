@@ -25,6 +25,7 @@ from ._creation import (
     initial_seed,
     linspace,
     manual_seed,
+    normal,
     ones,
     ones_like,
     rand,

@@ -186,10 +186,17 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
     return op(E.eye, n, n if m is None else m, js_dtype(dtype), _py_bool(requires_grad))
 
 
+def _gen(generator):
+    """The engine generator behind `generator=` (None: the default one)."""
+    if generator is None:
+        return None
+    if not isinstance(generator, Generator):
+        raise TypeError(f"expected a torch.Generator, got {type(generator).__name__}")
+    return generator._g
+
+
 def _random(name, size, dtype, requires_grad, generator):
-    if generator is not None:
-        raise unsupported("the generator= argument")
-    return _create(name, size, dtype, requires_grad)
+    return op(E.create, name, to_js(size), js_dtype(dtype), _py_bool(requires_grad), _gen(generator))
 
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -203,53 +210,97 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+    if high is None and size is None:
+        raise TypeError("randint() missing required argument 'size'")
     if size is None:
         # randint(high, size)
         low, high, size = 0, low, high
-    if generator is not None:
-        raise unsupported("the generator= argument")
-    return op(E.randint, low, high, to_js(_size((size,), "randint")), js_dtype(dtype))
+    return op(E.randint, low, high, to_js(_size((size,), "randint")), js_dtype(dtype), _gen(generator))
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
-    if generator is not None and generator._g is not None:
-        return op(E.randperm, n, js_dtype(dtype), generator._g)
-    return op(E.randperm, n, js_dtype(dtype))
+    return op(E.randperm, n, js_dtype(dtype), _gen(generator))
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None, requires_grad=False):
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        if size is not None:
+            raise unsupported("torch.normal with tensor mean/std and size=")
+        m = mean if isinstance(mean, Tensor) else None
+        s = std if isinstance(std, Tensor) else None
+        like = m if m is not None else s
+        if m is not None and s is not None and list(m.shape) != list(s.shape):
+            raise unsupported("torch.normal with mean and std of different shapes")
+        # ATen's normal_out: draws normal_(0, std) for a number std, else normal_(0, 1) times std;
+        # then adds mean
+        out_t = empty_like(like)
+        if s is None:
+            out_t.normal_(0.0, std, generator=generator)
+        else:
+            out_t.normal_(0.0, 1.0, generator=generator)
+            out_t = out_t.mul(s)
+        return out_t.add(mean)
+    if size is None:
+        raise TypeError("normal() received an invalid combination of arguments")
+    t = empty(*_size((size,), "normal"), dtype=dtype)
+    t.normal_(mean, std, generator=generator)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
 
 
 class Generator:
-    """A CPU generator; only randperm (and so DataLoader's shuffle, random_split) takes one yet."""
+    """torch.Generator on the CPU: an engine generator of its own (PyTorch's mt19937 stream)."""
 
     def __init__(self, device="cpu"):
+        check_device(device)
+        self._g = call(E.newGenerator)
         self._seed = 67280421310721
-        # the engine's generator; None for torch.default_generator, which the engine keeps itself
-        self._g = call(E.newGenerator) if _default_made else None
 
     def manual_seed(self, seed):
         seed = _py_int(seed)
-        if self._g is None:
-            return manual_seed(seed)
-        call(E.generatorManualSeed, self._g, seed)
+        # only the low 32 bits seed the mt19937, as PyTorch's CPU generator
+        call(E.generatorManualSeed, self._g, seed & 0xFFFFFFFF)
         self._seed = seed
         return self
 
     def initial_seed(self):
         return self._seed
 
+    def seed(self):
+        raise unsupported("torch.Generator.seed")
+
+    def get_state(self):
+        raise unsupported("torch.Generator.get_state")
+
+    def set_state(self, state):
+        raise unsupported("torch.Generator.set_state")
+
+    @property
+    def device(self):
+        from ._tensor import device
+
+        return device("cpu")
+
     def __repr__(self):
         return f"<torch._C.Generator object at {hex(id(self))}>"
 
 
-_default_made = False
-default_generator = Generator()
-_default_made = True
+def _default_generator():
+    g = Generator.__new__(Generator)
+    g._g = call(E.defaultGenerator)
+    g._seed = 67280421310721
+    return g
 
 
-def random_int64(generator=None):
+default_generator = _default_generator()
+
+
+def random64(generator=None):
     """`torch.empty((), dtype=torch.int64).random_(generator=g).item()`: random64() mod 2^63."""
-    g = None if generator is None else generator._g
-    hi, lo = call(E.random64, g).to_py() if g is not None else call(E.random64).to_py()
-    return ((hi << 32) | lo) & ((1 << 63) - 1)
+    g = default_generator if generator is None else generator
+    hi, lo = call(E.random64, g._g)
+    return ((_py_int(hi) << 32) | _py_int(lo)) % (1 << 63)
 
 
 def manual_seed(seed):

@@ -151,6 +151,14 @@ def clamp_max(input, max):
     return _t(input, "clamp_max").clamp(max=max)
 
 
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    return _t(input, "addcmul").addcmul(tensor1, tensor2, value=value)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    return _t(input, "addcdiv").addcdiv(tensor1, tensor2, value=value)
+
+
 def maximum(input, other):
     return _t(input, "maximum").maximum(other)
 

@@ -423,6 +423,12 @@ def inplace(a, name, b, alpha=None):
     return a
 
 
+def _addc_arg(x, name):
+    if isinstance(x, Tensor):
+        return x
+    raise TypeError(f"{name}(): argument 'tensor1' (position 1) must be Tensor, not {type(x).__name__}")
+
+
 def as_tensor_arg(x, name="input"):
     if isinstance(x, Tensor):
         return x
@@ -1222,6 +1228,20 @@ class Tensor:
     def div_(self, other):
         return inplace(self, "div", other)
 
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        return op(O("addcmul"), self._t, _addc_arg(tensor1, "addcmul")._t, _addc_arg(tensor2, "addcmul")._t, value)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        return op(O("addcdiv"), self._t, _addc_arg(tensor1, "addcdiv")._t, _addc_arg(tensor2, "addcdiv")._t, value)
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        call(E.inplaceAddc, self._t, "addcmul", _addc_arg(tensor1, "addcmul_")._t, _addc_arg(tensor2, "addcmul_")._t, value)
+        return self
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        call(E.inplaceAddc, self._t, "addcdiv", _addc_arg(tensor1, "addcdiv_")._t, _addc_arg(tensor2, "addcdiv_")._t, value)
+        return self
+
     def zero_(self):
         call(E.zero_, self._t)
         return self
@@ -1240,12 +1260,16 @@ class Tensor:
         call(E.copy_, self._t, as_tensor_arg(src, "copy_")._t)
         return self
 
-    def uniform_(self, a=0.0, b=1.0):
-        call(E.uniform_, self._t, a, b)
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        from ._creation import _gen
+
+        call(E.uniform_, self._t, a, b, _gen(generator))
         return self
 
-    def normal_(self, mean=0.0, std=1.0):
-        call(E.normal_, self._t, mean, std)
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        from ._creation import _gen
+
+        call(E.normal_, self._t, mean, std, _gen(generator))
         return self
 
     # ---- reductions ----

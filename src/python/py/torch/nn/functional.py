@@ -246,6 +246,27 @@ def cross_entropy(
     )
 
 
+def one_hot(tensor, num_classes=-1):
+    from .. import arange, int64
+
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"one_hot(): argument 'input' (position 1) must be Tensor, not {type(tensor).__name__}")
+    if tensor.dtype is not int64:
+        raise RuntimeError("one_hot is only applicable to index tensor.")
+    if tensor.numel() == 0:
+        if num_classes == -1:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+    else:
+        if tensor.min().item() < 0:
+            raise RuntimeError("Class values must be non-negative.")
+        if num_classes == -1:
+            num_classes = tensor.max().item() + 1
+        elif tensor.max().item() >= num_classes:
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    # an int64 tensor of the input's shape plus one dim: 1 where the index is the class
+    return (tensor.unsqueeze(-1) == arange(num_classes)).long()
+
+
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)

@@ -104,6 +104,41 @@ class Optimizer:
                     state[ids[id(p)]] = dict(self.state[p])
         return {"state": state, "param_groups": groups}
 
+    def load_state_dict(self, state_dict):
+        groups = self.param_groups
+        saved_groups = state_dict["param_groups"]
+        if len(groups) != len(saved_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        if any(len(g["params"]) != len(sg["params"]) for g, sg in zip(groups, saved_groups)):
+            raise ValueError(
+                "loaded state dict contains a parameter group that doesn't match the size of optimizer's group"
+            )
+        id_map = {old: p for g, sg in zip(groups, saved_groups) for old, p in zip(sg["params"], g["params"])}
+
+        def copy(v):
+            # PyTorch deep-copies the loaded state: no tensor is shared with the state dict
+            if isinstance(v, Tensor):
+                return v.detach().clone()
+            if isinstance(v, dict):
+                return {k: copy(x) for k, x in v.items()}
+            if isinstance(v, list):
+                return [copy(x) for x in v]
+            return v
+
+        state = defaultdict(dict)
+        for k, v in state_dict["state"].items():
+            if k in id_map:
+                state[id_map[k]] = copy(v)
+            else:
+                state[k] = copy(v)
+        new_groups = []
+        for g, sg in zip(groups, saved_groups):
+            ng = {k: copy(v) for k, v in sg.items() if k != "params"}
+            ng["params"] = g["params"]
+            new_groups.append(ng)
+        self.state = state
+        self.param_groups = new_groups
+
     def _step(self, closure, update):
         loss = None
         if closure is not None:
@@ -229,7 +264,7 @@ class Adam(Optimizer):
         return self._step(closure, self._update)
 
     def _update(self, group):
-        from .._creation import zeros_like
+        from .._creation import tensor, zeros_like
 
         beta1, beta2 = group["betas"]
         lr = group["lr"]
@@ -243,13 +278,14 @@ class Adam(Optimizer):
             grad = -g if group["maximize"] else g
             state = self.state[p]
             if not state:
-                state["step"] = 0
+                # a float32 tensor, as PyTorch keeps it (state_dict shows `tensor(1.)`)
+                state["step"] = tensor(0.0)
                 state["exp_avg"] = zeros_like(p)
                 state["exp_avg_sq"] = zeros_like(p)
                 if amsgrad:
                     state["max_exp_avg_sq"] = zeros_like(p)
-            state["step"] += 1
-            step = state["step"]
+            state["step"].add_(1)
+            step = state["step"].item()
             exp_avg = state["exp_avg"]
             exp_avg_sq = state["exp_avg_sq"]
             if self._decoupled:
@@ -257,8 +293,7 @@ class Adam(Optimizer):
             elif weight_decay != 0:
                 grad = grad.add(p, alpha=weight_decay)
             exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
-            # addcmul_(grad, grad, value=1 - beta2): self + (value * t1) * t2
-            exp_avg_sq.mul_(beta2).add_(grad.mul(1 - beta2).mul(grad))
+            exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
             bias_correction1 = 1 - beta1**step
             bias_correction2 = 1 - beta2**step
             step_size = lr / bias_correction1
@@ -269,8 +304,7 @@ class Adam(Optimizer):
                 denom = (m.sqrt() / bias_correction2_sqrt).add_(eps)
             else:
                 denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
-            # addcdiv_(exp_avg, denom, value=-step_size): self + (value * t1) / t2
-            p.add_(exp_avg.mul(-step_size).div(denom))
+            p.addcdiv_(exp_avg, denom, value=-step_size)
 
 
 class AdamW(Adam):
@@ -296,6 +330,158 @@ class AdamW(Adam):
                 group.pop(k, None)
         self.defaults.pop("differentiable", None)
         self.defaults.pop("fused", None)
+
+
+class RMSprop(Optimizer):
+    def __init__(
+        self,
+        params,
+        lr=1e-2,
+        alpha=0.99,
+        eps=1e-8,
+        weight_decay=0,
+        momentum=0,
+        centered=False,
+        foreach=None,
+        maximize=False,
+        differentiable=False,
+    ):
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= momentum:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= alpha:
+            raise ValueError(f"Invalid alpha value: {alpha}")
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            alpha=alpha,
+            eps=eps,
+            centered=centered,
+            weight_decay=weight_decay,
+            foreach=foreach,
+            maximize=maximize,
+            differentiable=differentiable,
+        )
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        return self._step(closure, self._update)
+
+    def _update(self, group):
+        from .._creation import zeros_like
+
+        lr = group["lr"]
+        alpha = group["alpha"]
+        eps = group["eps"]
+        weight_decay = group["weight_decay"]
+        momentum = group["momentum"]
+        for p in group["params"]:
+            g = p.grad
+            if g is None:
+                continue
+            state = self.state[p]
+            if not state:
+                # PyTorch 1.13 keeps RMSprop's step a Python int
+                state["step"] = 0
+                state["square_avg"] = zeros_like(p)
+                if momentum > 0:
+                    state["momentum_buffer"] = zeros_like(p)
+                if group["centered"]:
+                    state["grad_avg"] = zeros_like(p)
+            state["step"] += 1
+            grad = -g if group["maximize"] else g
+            if weight_decay != 0:
+                grad = grad.add(p, alpha=weight_decay)
+            square_avg = state["square_avg"]
+            square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
+            if group["centered"]:
+                grad_avg = state["grad_avg"]
+                grad_avg.mul_(alpha).add_(grad, alpha=1 - alpha)
+                avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
+            else:
+                avg = square_avg.sqrt()
+            avg = avg.add_(eps)
+            if momentum > 0:
+                buf = state["momentum_buffer"]
+                buf.mul_(momentum).addcdiv_(grad, avg)
+                p.add_(buf, alpha=-lr)
+            else:
+                p.addcdiv_(grad, avg, value=-lr)
+
+
+class Adagrad(Optimizer):
+    def __init__(
+        self,
+        params,
+        lr=1e-2,
+        lr_decay=0,
+        weight_decay=0,
+        initial_accumulator_value=0,
+        eps=1e-10,
+        foreach=None,
+        *,
+        maximize=False,
+    ):
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= lr_decay:
+            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= initial_accumulator_value:
+            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        defaults = dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            eps=eps,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            foreach=foreach,
+            maximize=maximize,
+        )
+        super().__init__(params, defaults)
+        from .._creation import full_like, tensor
+
+        # Adagrad makes its state up front, for every parameter
+        for group in self.param_groups:
+            for p in group["params"]:
+                state = self.state[p]
+                state["step"] = tensor(0.0)
+                state["sum"] = full_like(p, group["initial_accumulator_value"])
+
+    def step(self, closure=None):
+        return self._step(closure, self._update)
+
+    def _update(self, group):
+        lr = group["lr"]
+        weight_decay = group["weight_decay"]
+        lr_decay = group["lr_decay"]
+        eps = group["eps"]
+        for p in group["params"]:
+            g = p.grad
+            if g is None:
+                continue
+            state = self.state[p]
+            state["step"].add_(1)
+            step = state["step"].item()
+            grad = -g if group["maximize"] else g
+            if weight_decay != 0:
+                grad = grad.add(p, alpha=weight_decay)
+            clr = lr / (1 + (step - 1) * lr_decay)
+            state_sum = state["sum"]
+            state_sum.addcmul_(grad, grad, value=1)
+            std = state_sum.sqrt().add_(eps)
+            p.addcdiv_(grad, std, value=-clr)
+
+
+from . import lr_scheduler  # noqa: E402  (it imports Optimizer from here)
 
 
 def __getattr__(name):

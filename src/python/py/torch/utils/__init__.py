@@ -1,10 +1,9 @@
-"""torch.utils: the data loading notebooks use (torch.utils.data)."""
+"""torch.utils: the data loading part (torch.utils.data)."""
+from .._C import unsupported as _unsupported
 from . import data
 
 
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
-    from .._C import unsupported
-
-    raise unsupported(f"torch.utils.{name}")
+    raise _unsupported(f"torch.utils.{name}")

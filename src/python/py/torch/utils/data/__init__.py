@@ -1,14 +1,14 @@
-"""torch.utils.data: Dataset, TensorDataset, Subset, random_split, the samplers and a single-process
-DataLoader, drawing from the generators as PyTorch's do (an iterator's base seed, then the shuffle's
-seed, then randperm on a generator of its own), so a seeded program shuffles as in PyTorch."""
+"""torch.utils.data for map-style datasets in the main process: Dataset, TensorDataset, Subset,
+random_split, the samplers and DataLoader with default_collate. Shuffling draws from the generators
+exactly as PyTorch's DataLoader does (a seed from the default generator per iterator, another per
+RandomSampler pass), so a seeded program sees PyTorch's batches and its later random numbers."""
+import collections.abc
 import math
 import warnings
-from collections.abc import Mapping, Sequence
 
-from ..._C import unsupported
-from ..._creation import Generator, default_generator, random_int64, randperm, tensor
-from ..._functions import stack
-from ..._tensor import Tensor
+from ..._C import unsupported as _unsupported
+from ..._creation import Generator, default_generator, random64 as _random64, randint, randperm, tensor
+from ..._tensor import Tensor, int64
 
 
 class Dataset:
@@ -17,6 +17,11 @@ class Dataset:
 
     def __add__(self, other):
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    def __iter__(self):
+        raise NotImplementedError
 
 
 class TensorDataset(Dataset):
@@ -29,20 +34,6 @@ class TensorDataset(Dataset):
 
     def __len__(self):
         return self.tensors[0].size(0)
-
-
-class Subset(Dataset):
-    def __init__(self, dataset, indices):
-        self.dataset = dataset
-        self.indices = indices
-
-    def __getitem__(self, idx):
-        if isinstance(idx, list):
-            return self.dataset[[self.indices[i] for i in idx]]
-        return self.dataset[self.indices[idx]]
-
-    def __len__(self):
-        return len(self.indices)
 
 
 class ConcatDataset(Dataset):
@@ -63,45 +54,64 @@ class ConcatDataset(Dataset):
             if -idx > len(self):
                 raise ValueError("absolute value of index should not exceed dataset length")
             idx = len(self) + idx
-        for i, end in enumerate(self.cumulative_sizes):
+        start = 0
+        for d, end in zip(self.datasets, self.cumulative_sizes):
             if idx < end:
-                start = self.cumulative_sizes[i - 1] if i > 0 else 0
-                return self.datasets[i][idx - start]
-        raise IndexError("list index out of range")
+                return d[idx - start]
+            start = end
+        raise IndexError(idx)
+
+
+class Subset(Dataset):
+    def __init__(self, dataset, indices):
+        self.dataset = dataset
+        self.indices = indices
+
+    def __getitem__(self, idx):
+        if isinstance(idx, list):
+            return self.dataset[[self.indices[i] for i in idx]]
+        return self.dataset[self.indices[idx]]
+
+    def __len__(self):
+        return len(self.indices)
+
+
+def _accumulate(xs):
+    total = 0
+    for x in xs:
+        total += x
+        yield total
 
 
 def random_split(dataset, lengths, generator=default_generator):
-    n = len(dataset)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
-        sizes = []
+        subset_lengths = []
         for i, frac in enumerate(lengths):
             if frac < 0 or frac > 1:
                 raise ValueError(f"Fraction at index {i} is not between 0 and 1")
-            sizes.append(int(math.floor(n * frac)))
-        for i in range(n - sum(sizes)):
-            sizes[i % len(sizes)] += 1
-        lengths = sizes
+            subset_lengths.append(int(math.floor(len(dataset) * frac)))
+        remainder = len(dataset) - sum(subset_lengths)
+        for i in range(remainder):
+            subset_lengths[i % len(subset_lengths)] += 1
+        lengths = subset_lengths
         for i, length in enumerate(lengths):
             if length == 0:
-                warnings.warn(
-                    f"Length of split at index {i} is 0. This might result in an empty dataset.", stacklevel=2
-                )
-    if sum(lengths) != n:
+                warnings.warn(f"Length of split at index {i} is 0. This might result in an empty dataset.")
+    if sum(lengths) != len(dataset):
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
     indices = randperm(sum(lengths), generator=generator).tolist()
-    out, offset = [], 0
-    for length in lengths:
-        offset += length
-        out.append(Subset(dataset, indices[offset - length : offset]))
-    return out
+    return [Subset(dataset, indices[offset - length : offset]) for offset, length in zip(_accumulate(lengths), lengths)]
 
 
-# ---- samplers ----
+# ---- samplers
 
 
 class Sampler:
     def __init__(self, data_source=None):
         pass
+
+    def __iter__(self):
+        raise NotImplementedError
 
 
 class SequentialSampler(Sampler):
@@ -117,31 +127,37 @@ class SequentialSampler(Sampler):
 
 class RandomSampler(Sampler):
     def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
-        if replacement:
-            raise unsupported("RandomSampler(replacement=True)")
         self.data_source = data_source
         self.replacement = replacement
         self._num_samples = num_samples
         self.generator = generator
+        if not isinstance(self.replacement, bool):
+            raise TypeError(f"replacement should be a boolean value, but got replacement={self.replacement}")
         if not isinstance(self.num_samples, int) or self.num_samples <= 0:
-            raise ValueError(
-                f"num_samples should be a positive integer value, but got num_samples={self.num_samples}"
-            )
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={self.num_samples}")
 
     @property
     def num_samples(self):
-        return len(self.data_source) if self._num_samples is None else self._num_samples
+        if self._num_samples is None:
+            return len(self.data_source)
+        return self._num_samples
 
     def __iter__(self):
         n = len(self.data_source)
-        generator = self.generator
-        if generator is None:
-            # a generator of its own, seeded from the default one when the first index is asked for
+        if self.generator is None:
+            # PyTorch seeds a fresh generator from the default one on every pass
             generator = Generator()
-            generator.manual_seed(random_int64())
-        for _ in range(self.num_samples // n):
-            yield from randperm(n, generator=generator).tolist()
-        yield from randperm(n, generator=generator).tolist()[: self.num_samples % n]
+            generator.manual_seed(_random64())
+        else:
+            generator = self.generator
+        if self.replacement:
+            for _ in range(self.num_samples // 32):
+                yield from randint(high=n, size=(32,), dtype=int64, generator=generator).tolist()
+            yield from randint(high=n, size=(self.num_samples % 32,), dtype=int64, generator=generator).tolist()
+        else:
+            for _ in range(self.num_samples // n):
+                yield from randperm(n, generator=generator).tolist()
+            yield from randperm(n, generator=generator).tolist()[: self.num_samples % n]
 
     def __len__(self):
         return self.num_samples
@@ -171,14 +187,26 @@ class BatchSampler(Sampler):
         self.drop_last = drop_last
 
     def __iter__(self):
-        batch = []
-        for idx in self.sampler:
-            batch.append(idx)
-            if len(batch) == self.batch_size:
-                yield batch
-                batch = []
-        if batch and not self.drop_last:
-            yield batch
+        if self.drop_last:
+            sampler_iter = iter(self.sampler)
+            while True:
+                try:
+                    batch = [next(sampler_iter) for _ in range(self.batch_size)]
+                    yield batch
+                except StopIteration:
+                    break
+        else:
+            batch = [0] * self.batch_size
+            idx_in_batch = 0
+            for idx in self.sampler:
+                batch[idx_in_batch] = idx
+                idx_in_batch += 1
+                if idx_in_batch == self.batch_size:
+                    yield batch
+                    idx_in_batch = 0
+                    batch = [0] * self.batch_size
+            if idx_in_batch > 0:
+                yield batch[:idx_in_batch]
 
     def __len__(self):
         if self.drop_last:
@@ -186,44 +214,68 @@ class BatchSampler(Sampler):
         return (len(self.sampler) + self.batch_size - 1) // self.batch_size
 
 
-# ---- collation ----
+# ---- collation
+
+
+def default_convert(data):
+    return data
 
 
 def default_collate(batch):
+    from ... import _functions as F
+
     elem = batch[0]
     if isinstance(elem, Tensor):
-        return stack(batch, 0)
-    if isinstance(elem, bool):
-        return tensor(batch)
+        return F.stack(batch, 0)
     if isinstance(elem, float):
-        raise unsupported("collating Python floats into a batch (PyTorch makes a float64 tensor)")
+        raise _unsupported("DataLoader batches of Python floats (PyTorch collates them to float64)")
     if isinstance(elem, int):
         return tensor(batch)
     if isinstance(elem, (str, bytes)):
         return batch
-    if isinstance(elem, Mapping):
-        try:
-            return type(elem)({key: default_collate([d[key] for d in batch]) for key in elem})
-        except TypeError:
-            return {key: default_collate([d[key] for d in batch]) for key in elem}
+    if isinstance(elem, collections.abc.Mapping):
+        return {key: default_collate([d[key] for d in batch]) for key in elem}
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):
         return type(elem)(*(default_collate(samples) for samples in zip(*batch)))
-    if isinstance(elem, Sequence):
+    if isinstance(elem, collections.abc.Sequence):
         it = iter(batch)
-        size = len(next(it))
-        if not all(len(e) == size for e in it):
+        elem_size = len(next(it))
+        if not all(len(e) == elem_size for e in it):
             raise RuntimeError("each element in list of batch should be of equal size")
         transposed = list(zip(*batch))
-        if isinstance(elem, tuple):
-            return [default_collate(samples) for samples in transposed]
-        try:
-            return type(elem)([default_collate(samples) for samples in transposed])
-        except TypeError:
-            return [default_collate(samples) for samples in transposed]
+        # tuples (what TensorDataset gives) become lists, as in PyTorch
+        return [default_collate(samples) for samples in transposed]
     raise TypeError(
-        "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
-        f"found {type(elem)}"
+        "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found " + str(type(elem))
     )
+
+
+# ---- DataLoader
+
+
+class _DataLoaderIter:
+    def __init__(self, loader):
+        self._loader = loader
+        self._dataset = loader.dataset
+        self._auto_collation = loader.batch_sampler is not None
+        self._collate_fn = loader.collate_fn
+        self._sampler_iter = iter(loader._index_sampler)
+        # PyTorch draws the workers' base seed from the generator on every new iterator
+        self._base_seed = _random64(loader.generator)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        index = next(self._sampler_iter)
+        if self._auto_collation:
+            data = [self._dataset[i] for i in index]
+        else:
+            data = self._dataset[index]
+        return self._collate_fn(data)
+
+    def __len__(self):
+        return len(self._loader)
 
 
 class DataLoader:
@@ -247,14 +299,16 @@ class DataLoader:
         persistent_workers=False,
         pin_memory_device="",
     ):
-        if num_workers != 0:
-            raise unsupported("DataLoader(num_workers>0) (gradlens loads data in the program's process)")
-        if batch_size is None:
-            raise unsupported("DataLoader(batch_size=None)")
+        if isinstance(dataset, IterableDataset):
+            raise _unsupported("DataLoader over an IterableDataset")
+        if num_workers < 0:
+            raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.")
+        # worker processes change where batches are made, not what they hold: run them in this one
         self.dataset = dataset
         self.num_workers = num_workers
         self.pin_memory = pin_memory
         self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
         self.generator = generator
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
@@ -265,6 +319,11 @@ class DataLoader:
                 )
             batch_size = None
             drop_last = False
+        elif batch_size is None:
+            if drop_last:
+                raise ValueError(
+                    "batch_size=None option disables auto-batching and is mutually exclusive with drop_last"
+                )
         if sampler is None:
             sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
         if batch_size is not None and batch_sampler is None:
@@ -273,35 +332,26 @@ class DataLoader:
         self.drop_last = drop_last
         self.sampler = sampler
         self.batch_sampler = batch_sampler
-        self.collate_fn = default_collate if collate_fn is None else collate_fn
+        if collate_fn is None:
+            collate_fn = default_collate if batch_sampler is not None else default_convert
+        self.collate_fn = collate_fn
+
+    @property
+    def _index_sampler(self):
+        return self.batch_sampler if self.batch_sampler is not None else self.sampler
 
     def __iter__(self):
-        return _SingleProcessIter(self)
+        return _DataLoaderIter(self)
 
     def __len__(self):
-        return len(self.batch_sampler)
+        return len(self._index_sampler)
 
 
-class _SingleProcessIter:
-    def __init__(self, loader):
-        self._loader = loader
-        self._sampler_iter = iter(loader.batch_sampler)
-        # PyTorch draws each iterator's base seed (for workers) even with none: later draws depend on it
-        self._base_seed = random_int64(loader.generator)
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        indices = next(self._sampler_iter)
-        loader = self._loader
-        return loader.collate_fn([loader.dataset[i] for i in indices])
-
-    def __len__(self):
-        return len(self._loader)
+def get_worker_info():
+    return None
 
 
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
-    raise unsupported(f"torch.utils.data.{name}")
+    raise _unsupported(f"torch.utils.data.{name}")

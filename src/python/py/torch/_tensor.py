@@ -127,9 +127,17 @@ def check_device(d):
 _KIND = {_py_int: 1, _py_float: 2, _py_bool: 3}
 
 
+# The shim makes its Tensors as `Tensor(handle, _KEY)`: a class without __new__ whose __init__ takes no
+# *args is allocated and initialised by the interpreter inline (CPython's CALL_ALLOC_AND_ENTER_INIT), about
+# twice as fast as object.__new__ and an attribute store. _KEY tells these calls from the legacy
+# constructor's (torch.Tensor(2, 3)).
+_KEY = object()
+_NO = object()
+
+
 def wrap(r):
     """A Tensor around the engine tensor `r`."""
-    t = _new_object(Tensor)
+    t = Tensor(0, _KEY)
     t._t = r
     return t
 
@@ -140,7 +148,7 @@ def op(f, *args):
         r = f(*args)
     except JsException as e:
         raise convert(e) from None
-    t = _new_object(Tensor)
+    t = Tensor(0, _KEY)
     t._t = r
     if _WARN[0]:
         _C.flush_warnings()
@@ -199,11 +207,15 @@ def _pending(h):
 
 def from_handle(h):
     """A Tensor for a hot op's result `h` (negative: see _pending)."""
-    t = _new_object(Tensor)
     if h > 0:
-        t._h = h
-        return t
-    t._h = h = -h
+        return Tensor(h, _KEY)
+    return _pending_result(h)
+
+
+def _pending_result(h):
+    """The Tensor for a hot op's negative result `h`, after _pending's work."""
+    h = -h
+    t = Tensor(h, _KEY)
     _pending(h)
     return t
 
@@ -246,13 +258,9 @@ def hot_binary(name):
                 h = f()
         except JsException as e:
             raise convert(e) from None
-        t = _new_object(Tensor)
         if h > 0:
-            t._h = h
-            return t
-        t._h = h = -h
-        _pending(h)
-        return t
+            return Tensor(h, _KEY)
+        return _pending_result(h)
 
     return method
 
@@ -319,13 +327,9 @@ def hot_unary(name, engine_name, kind):
             h = f()
         except JsException as e:
             raise convert(e) from None
-        t = _new_object(Tensor)
         if h > 0:
-            t._h = h
-            return t
-        t._h = h = -h
-        _pending(h)
-        return t
+            return Tensor(h, _KEY)
+        return _pending_result(h)
 
     def function(input, *, out=None):
         if out is not None:
@@ -337,13 +341,9 @@ def hot_unary(name, engine_name, kind):
             h = f()
         except JsException as e:
             raise convert(e) from None
-        t = _new_object(Tensor)
         if h > 0:
-            t._h = h
-            return t
-        t._h = h = -h
-        _pending(h)
-        return t
+            return Tensor(h, _KEY)
+        return _pending_result(h)
 
     function.__name__ = function.__qualname__ = name
     unary_functions[name] = function
@@ -590,11 +590,35 @@ ReturnMin.__repr__ = _return_type_repr
 
 
 class Tensor:
-    # Class-level defaults: a new Tensor sets only its handle or its JsProxy. `_t` has no default
-    # (made on first use by __getattr__); `_h` 0 is "no handle yet".
-    _h = 0
+    # `_h`, the handle (0: none yet), is a slot every Tensor sets; the instance dict holds `_t` (made on
+    # first use by __getattr__) and what users set on tensors, as PyTorch allows. The class-level
+    # defaults save a new Tensor setting them.
+    __slots__ = ("_h", "__dict__", "__weakref__")
     _lab = False  # named in the trace already (the first name wins)
     _m = None  # [dtype, *shape], cached
+
+    def __init__(self, a=_NO, b=_NO, c=_NO, d=_NO, e=_NO, f=_NO, g=_NO, h=_NO, device=None):
+        if b is _KEY:
+            # the shim's own: Tensor(handle, _KEY)
+            self._h = a
+            return
+        # the legacy constructor: torch.Tensor([1, 2]) is a float tensor, torch.Tensor(2, 3) one of that
+        # size (written out positionally: a varargs __init__ would lose the fast path above)
+        self._h = 0
+        check_device(device)
+        args = tuple(x for x in (a, b, c, d, e, f, g, h) if x is not _NO)
+        from . import _creation
+
+        if not args:
+            made = _creation.tensor([], dtype=float32)
+        elif len(args) == 1 and isinstance(args[0], (list, tuple)):
+            made = _creation.tensor(args[0], dtype=float32)
+        elif all(isinstance(x, _py_int) for x in args):
+            made = _creation.zeros(*args)
+        else:
+            raise unsupported("this form of the torch.Tensor constructor")
+        # this Tensor takes the engine tensor by its JsProxy: `made` gives its handle back when it dies
+        self._t = made._t
 
     def __del__(self):
         h = self._h
@@ -602,16 +626,6 @@ class Tensor:
             _dead.append(h)
             if len(_dead) >= _DEAD_BATCH:
                 _release_dead()
-
-    def __new__(cls, *args, **kwargs):
-        # the legacy constructor: torch.Tensor([1, 2]) is a float tensor, torch.Tensor(2, 3) one of that size
-        from . import _creation
-
-        if len(args) == 1 and isinstance(args[0], (list, tuple)):
-            return _creation.tensor(args[0], dtype=float32)
-        if all(isinstance(a, _py_int) for a in args):
-            return _creation.zeros(*args)
-        raise unsupported("this form of the torch.Tensor constructor")
 
     # ---- metadata ----
     def _value(self):
@@ -1368,6 +1382,9 @@ class Tensor:
             if h:
                 t = self._t = _tensor_of(h)
                 return t
+        elif name == "_h":
+            # a Tensor made without __init__ (object.__new__ by a subclass): no handle
+            return 0
         if name.startswith("__") or name in _INTERNAL:
             raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
         raise unsupported(f"Tensor.{name}")

@@ -197,9 +197,12 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
   let numCell = -1;
   let labelCell = -1;
   const names: string[] = [];
-  /** `h`, or -h when engine warnings wait for Python or anomaly mode wants the op's traceback. */
-  const pending = (h: number): number =>
-    (warnCell >= 0 && heap()[warnCell] !== 0) || isAnomalyEnabled() ? -h : h;
+  /**
+   * `h`, or -h when engine warnings wait for Python or anomaly mode wants the op's traceback. `m` is
+   * the heap view the op read its arguments from: should the op have grown wasm memory, that view is
+   * detached, reads undefined, and Python is sent to look (the warn cell is set before any op runs).
+   */
+  const pending = (m: Int32Array, h: number): number => (m[warnCell] !== 0 || isAnomalyEnabled() ? -h : h);
   const binary = HOT_BINARY.map(([, f]) => f);
 
   const bridge = {
@@ -246,7 +249,7 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
     binaryTT: binary.map((f) => (): number => {
       const m = heap();
       const i = argCell;
-      return pending(handles.put(f(handles.get(m[i]), handles.get(m[i + 1]))));
+      return pending(m, handles.put(f(handles.get(m[i]), handles.get(m[i + 1]))));
     }),
     /**
      * Per kind of Python number (1 int, 2 float, 3 bool; 0 unused), per hot binary op: `a op b` for
@@ -255,7 +258,7 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
     binaryTN: KINDS.map((_, kind) =>
       binary.map((f) => (): number => {
         const m = heap();
-        return pending(handles.put(f(handles.get(m[argCell]), scalar(heapF64()[numCell], kind))));
+        return pending(m, handles.put(f(handles.get(m[argCell]), scalar(heapF64()[numCell], kind))));
       }),
     ),
     /**
@@ -272,7 +275,10 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
       }
       if (!f) return undefined;
       const op = f;
-      return () => pending(handles.put(op(handles.get(heap()[argCell]))));
+      return () => {
+        const m = heap();
+        return pending(m, handles.put(op(handles.get(m[argCell]))));
+      };
     },
     /** `meta` and `item` of the tensor whose handle is in the first cell. */
     metaH(): (string | number)[] {

@@ -225,8 +225,9 @@ def _pending_result(h):
 # result is a handle, negative when _pending has work.
 
 
-def hot_binary(name):
-    """The method `self <name> other` for a tensor or Python number `other` (NotImplemented for others)."""
+def hot_binary(name, strict=None):
+    """The method `self <name> other` for a tensor or Python number `other`: NotImplemented for other
+    types, or TypeError for a named method (`a.mul(b)`), whose name `strict` gives."""
     code = _BINARY[name]
     tt = E.binaryTT[code]
     by_kind = E.binaryTN
@@ -237,31 +238,45 @@ def hot_binary(name):
     num = _NUM
 
     def method(self, other):
-        try:
-            if isinstance(other, Tensor):
-                args[0] = self._h or _handle(self)
-                args[1] = other._h or _handle(other)
-                h = tt()
+        # type() first: isinstance() of a float against Tensor looks up float's __class__ (slow)
+        tp = type(other)
+        if tp is not Tensor:
+            if tp is _py_float:
+                f = tn_float
+            elif tp is _py_int:
+                f = tn_int
+            elif isinstance(other, Tensor):
+                f = None
             else:
-                tp = type(other)
-                if tp is _py_float:
-                    f = tn_float
-                elif tp is _py_int:
-                    f = tn_int
-                else:
-                    k = kind_of(other)
-                    if k is None:
-                        return NotImplemented
-                    f = tn_bool if k == 3 else tn_int if k == 1 else tn_float
+                k = kind_of(other)
+                if k is None:
+                    if strict:
+                        raise TypeError(f"{strict}(): argument 'other' (position 1) must be Tensor, not {tp.__name__}")
+                    return NotImplemented
+                f = tn_bool if k == 3 else tn_int if k == 1 else tn_float
+            if f is not None:
                 args[0] = self._h or _handle(self)
                 num[0] = other
-                h = f()
+                try:
+                    h = f()
+                except JsException as e:
+                    raise convert(e) from None
+                if h > 0:
+                    return Tensor(h, _KEY)
+                return _pending_result(h)
+        args[0] = self._h or _handle(self)
+        args[1] = other._h or _handle(other)
+        try:
+            h = tt()
         except JsException as e:
             raise convert(e) from None
         if h > 0:
             return Tensor(h, _KEY)
         return _pending_result(h)
 
+    if strict:
+        method.__name__ = strict
+        method.__qualname__ = "Tensor." + strict
     return method
 
 
@@ -292,7 +307,9 @@ def hot_reflected(name):
             h = f()
         except JsException as e:
             raise convert(e) from None
-        return from_handle(h)
+        if h > 0:
+            return Tensor(h, _KEY)
+        return _pending_result(h)
 
     return method
 
@@ -374,6 +391,11 @@ def binop(f, a, b, *extra):
     if k is None:
         return NotImplemented
     return op(_bin, f, a._t, b, k, *extra)
+
+
+_add_strict = hot_binary("add", "add")
+_sub_strict = hot_binary("sub", "sub")
+_div_strict = hot_binary("div", "div")
 
 
 def _strict(name, method, a, b):
@@ -1034,25 +1056,22 @@ class Tensor:
     # ---- arithmetic (methods) ----
     def add(self, other, *, alpha=1):
         if alpha == 1 and type(alpha) is _py_int:
-            return _strict("add", Tensor.__add__, self, other)
+            return _add_strict(self, other)
         return binop_strict("add", _add, self, other, alpha)
 
     def sub(self, other, *, alpha=1):
         if alpha == 1 and type(alpha) is _py_int:
-            return _strict("sub", Tensor.__sub__, self, other)
+            return _sub_strict(self, other)
         return binop_strict("sub", _sub, self, other, alpha)
 
     subtract = sub
 
-    def mul(self, other):
-        return _strict("mul", Tensor.__mul__, self, other)
-
-    multiply = mul
+    mul = multiply = hot_binary("mul", "mul")
 
     def div(self, other, *, rounding_mode=None):
         if rounding_mode is not None:
             raise unsupported(f"div(rounding_mode='{rounding_mode}')")
-        return _strict("div", Tensor.__truediv__, self, other)
+        return _div_strict(self, other)
 
     divide = div
     true_divide = div
@@ -1063,23 +1082,17 @@ class Tensor:
     def rsub(self, other):
         return binop_strict("rsub", O("rsub"), self, other)
 
-    def eq(self, other):
-        return _strict("eq", Tensor.__eq__, self, other)
+    eq = hot_binary("eq", "eq")
 
-    def ne(self, other):
-        return _strict("ne", Tensor.__ne__, self, other)
+    ne = hot_binary("ne", "ne")
 
-    def lt(self, other):
-        return _strict("lt", Tensor.__lt__, self, other)
+    lt = hot_binary("lt", "lt")
 
-    def le(self, other):
-        return _strict("le", Tensor.__le__, self, other)
+    le = hot_binary("le", "le")
 
-    def gt(self, other):
-        return _strict("gt", Tensor.__gt__, self, other)
+    gt = hot_binary("gt", "gt")
 
-    def ge(self, other):
-        return _strict("ge", Tensor.__ge__, self, other)
+    ge = hot_binary("ge", "ge")
 
     def maximum(self, other):
         return op(O("maximum"), self._t, as_tensor_arg(other, "maximum")._t)

@@ -314,16 +314,31 @@ def hot_reflected(name):
     return method
 
 
-def hot_tensors(name, a, b):
-    """`a <name> b` for two tensors, by handle."""
+def hot_tensors(name, strict=None):
+    """The method `self <name> other` for a tensor `other` (`a @ b`): NotImplemented for others, or
+    TypeError for a named method, whose name `strict` gives."""
+    tt = E.binaryTT[_BINARY[name]]
     args = _ARGS
-    args[0] = a._h or _handle(a)
-    args[1] = b._h or _handle(b)
-    try:
-        h = E.binaryTT[_BINARY[name]]()
-    except JsException as e:
-        raise convert(e) from None
-    return from_handle(h)
+
+    def method(self, other):
+        if type(other) is not Tensor and not isinstance(other, Tensor):
+            if strict:
+                raise TypeError(f"{strict}(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+            return NotImplemented
+        args[0] = self._h or _handle(self)
+        args[1] = other._h or _handle(other)
+        try:
+            h = tt()
+        except JsException as e:
+            raise convert(e) from None
+        if h > 0:
+            return Tensor(h, _KEY)
+        return _pending_result(h)
+
+    if strict:
+        method.__name__ = strict
+        method.__qualname__ = "Tensor." + strict
+    return method
 
 
 # torch.<name>(input) for the hot unary ops (torch/_functions.py uses these)
@@ -966,10 +981,7 @@ class Tensor:
     __pow__ = hot_binary("pow")
     __rpow__ = hot_reflected("rpow")
 
-    def __matmul__(self, other):
-        if not isinstance(other, Tensor):
-            return NotImplemented
-        return hot_tensors("matmul", self, other)
+    __matmul__ = hot_tensors("matmul")
 
     def __rmatmul__(self, other):
         return NotImplemented
@@ -1111,8 +1123,7 @@ class Tensor:
     def clamp_max(self, max):
         return self.clamp(max=max)
 
-    def matmul(self, other):
-        return hot_tensors("matmul", self, as_tensor_arg(other, "matmul"))
+    matmul = hot_tensors("matmul", "matmul")
 
     def mm(self, other):
         return op(O("mm"), self._t, as_tensor_arg(other, "mm")._t)

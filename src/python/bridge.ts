@@ -280,6 +280,27 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
         return pending(m, handles.put(op(handles.get(m[argCell]))));
       };
     },
+    /**
+     * The in-place op `name` (`a.add_(b)`, `a -= b`) as functions of no arguments by the kind of b
+     * (0: a tensor, its handle in the second cell; 1/2/3: a Python number in the float cell), for
+     * the handle a in the first cell; add and sub read their alpha from the second float cell.
+     */
+    hotInplace(name: string): (() => void)[] {
+      const alpha = name === "add" || name === "sub";
+      const run = (kind: number) => (): void => {
+        const m = heap();
+        const f = heapF64();
+        const b = kind === 0 ? handles.get(m[argCell + 1]) : scalar(f[numCell], kind);
+        ops.inplace(handles.get(m[argCell]), name, [b], alpha ? { alpha: f[numCell + 1] } : {});
+      };
+      return KINDS.map((_, kind) => run(kind));
+    },
+    /** `.grad` of the tensor whose handle is in the first cell: its handle, 0 for None (see `pending`). */
+    gradH(): number {
+      const m = heap();
+      const g = handles.get(m[argCell]).grad;
+      return g ? pending(m, handles.put(g)) : 0;
+    },
     /** `meta` and `item` of the tensor whose handle is in the first cell. */
     metaH(): (string | number)[] {
       return bridge.meta(handles.get(heap()[argCell]));
@@ -515,11 +536,6 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
     },
 
     // ---- in-place ops ----
-    /** `a.add_(b)` and friends; `alpha` for add/sub. */
-    inplaceBin(t: Tensor, name: string, b: Tensor | number, kind: number, alpha: number | undefined): void {
-      const attrs = name === "add" || name === "sub" ? { alpha: alpha ?? 1 } : {};
-      ops.inplace(t, name, [operand(b, kind)], attrs);
-    },
     /** `t.copy_(src)`: the engine's whole-tensor write (`t[...] = src`: CopyBackwards, broadcasting src). */
     copy_(t: Tensor, src: Tensor): void {
       ops.indexPut_(t, ["..."], src);

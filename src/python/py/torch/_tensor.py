@@ -182,6 +182,7 @@ _release_dead = _C.release_dead
 
 
 _item_h = E.itemH
+_grad_h = E.gradH
 _meta_h_call = E.metaH
 
 
@@ -395,7 +396,6 @@ def kind_of(x):
 
 
 _bin = E.bin
-_inplace_bin = E.inplaceBin
 
 
 def binop(f, a, b, *extra):
@@ -435,14 +435,32 @@ def rop(f, a, b):
     return op(f, a._t, b, k)
 
 
+_inplace_fns = {}
+
+
 def inplace(a, name, b, alpha=None):
-    if isinstance(b, Tensor):
-        call(_inplace_bin, a._t, name, b._t, 0, alpha)
+    """`a.<name>_(b)`, by handle (see hot_binary); returns a."""
+    fns = _inplace_fns.get(name)
+    if fns is None:
+        fns = _inplace_fns[name] = E.hotInplace(name).to_py()
+    tp = type(b)
+    if tp is Tensor or (tp is not _py_float and tp is not _py_int and isinstance(b, Tensor)):
+        _ARGS[1] = b._h or _handle(b)
+        f = fns[0]
     else:
-        k = kind_of(b)
+        k = 2 if tp is _py_float else 1 if tp is _py_int else kind_of(b)
         if k is None:
-            raise TypeError(f"{name}_(): argument 'other' (position 1) must be Tensor, not {type(b).__name__}")
-        call(_inplace_bin, a._t, name, b, k, alpha)
+            raise TypeError(f"{name}_(): argument 'other' (position 1) must be Tensor, not {tp.__name__}")
+        _NUM[0] = b
+        f = fns[k]
+    _ARGS[0] = a._h or _handle(a)
+    _NUM[1] = 1 if alpha is None else alpha
+    try:
+        f()
+    except JsException as e:
+        raise convert(e) from None
+    if _WARN[0]:
+        _C.flush_warnings()
     return a
 
 
@@ -904,9 +922,19 @@ class Tensor:
 
     @property
     def grad(self):
-        # the engine warns for a non-leaf (printed by call())
-        g = call(_grad, self._t)
-        return None if g is None else wrap(g)
+        # by handle; the engine warns for a non-leaf (printed here or by _pending_result)
+        _ARGS[0] = self._h or _handle(self)
+        try:
+            h = _grad_h()
+        except JsException as e:
+            raise convert(e) from None
+        if h > 0:
+            return Tensor(h, _KEY)
+        if h == 0:
+            if _WARN[0]:
+                _C.flush_warnings()
+            return None
+        return _pending_result(h)
 
     @grad.setter
     def grad(self, g):

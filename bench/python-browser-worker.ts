@@ -7,7 +7,7 @@
 import { browserRuntime } from "../src/python/browser.ts";
 import type { PythonRuntime } from "../src/python/runtime.ts";
 import type { BenchResult } from "./harness.ts";
-import { opsRows, seedRunRows, trampolineRow } from "./python-programs.ts";
+import { breakdownRows, mlpRow, opsRows, seedRunRows, trampolineRow } from "./python-programs.ts";
 
 export type BenchRequest = { kind: "start" } | { kind: "seed"; source: string } | { kind: "ops" };
 
@@ -41,6 +41,8 @@ async function handle(req: BenchRequest): Promise<BenchResult[]> {
   else {
     rows.push(trampolineRow(rt, ""));
     opsRows(rt, (row) => rows.push(row));
+    rows.push(mlpRow(rt));
+    breakdownRows(rt, (row) => rows.push(row));
   }
   return rows.map((row) => ({ ...row, bench: row.bench + SUFFIX }));
 }

@@ -21,7 +21,7 @@ import { readFileSync } from "node:fs";
 import { pyodideDir, readShimSources } from "../src/python/node.ts";
 import { PythonRuntime } from "../src/python/runtime.ts";
 import type { Suite } from "./harness.ts";
-import { opsRows, seedRunRows, trampolineRow } from "./python-programs.ts";
+import { breakdownRows, mlpRow, opsRows, seedRunRows, trampolineRow } from "./python-programs.ts";
 
 let runtime: Promise<PythonRuntime> | null = null;
 let coldMs = 0;
@@ -62,6 +62,8 @@ export const pythonOps: Suite = {
     const rt = await loadRuntime();
     report(trampolineRow(rt, ""));
     opsRows(rt, report);
+    report(mlpRow(rt));
+    breakdownRows(rt, report);
   },
 };
 

@@ -128,6 +128,9 @@ type UnaryKind = "op" | "extra" | "predicate";
  * the cost of a fresh JS object (Pyodide inspects each new object to pick its proxy type). The
  * Python Tensor gives its handle back when it dies (batched, see `release`); slot 0 means "none".
  */
+/** Not a handle (handles are positive, pending ones negated): see `gradH`. */
+const SAME_GRAD = -(2 ** 31);
+
 export class HandleTable {
   private readonly tensors: (Tensor | undefined)[] = [undefined];
   private readonly free: number[] = [];
@@ -197,9 +200,12 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
   let numCell = -1;
   let labelCell = -1;
   const names: string[] = [];
-  /** `h`, or -h when engine warnings wait for Python or anomaly mode wants the op's traceback. */
-  const pending = (h: number): number =>
-    (warnCell >= 0 && heap()[warnCell] !== 0) || isAnomalyEnabled() ? -h : h;
+  /**
+   * `h`, or -h when engine warnings wait for Python or anomaly mode wants the op's traceback. `m` is
+   * the heap view the op read its arguments from: should the op have grown wasm memory, that view is
+   * detached, reads undefined, and Python is sent to look (the warn cell is set before any op runs).
+   */
+  const pending = (m: Int32Array, h: number): number => (m[warnCell] !== 0 || isAnomalyEnabled() ? -h : h);
   const binary = HOT_BINARY.map(([, f]) => f);
 
   const bridge = {
@@ -246,7 +252,7 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
     binaryTT: binary.map((f) => (): number => {
       const m = heap();
       const i = argCell;
-      return pending(handles.put(f(handles.get(m[i]), handles.get(m[i + 1]))));
+      return pending(m, handles.put(f(handles.get(m[i]), handles.get(m[i + 1]))));
     }),
     /**
      * Per kind of Python number (1 int, 2 float, 3 bool; 0 unused), per hot binary op: `a op b` for
@@ -255,7 +261,7 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
     binaryTN: KINDS.map((_, kind) =>
       binary.map((f) => (): number => {
         const m = heap();
-        return pending(handles.put(f(handles.get(m[argCell]), scalar(heapF64()[numCell], kind))));
+        return pending(m, handles.put(f(handles.get(m[argCell]), scalar(heapF64()[numCell], kind))));
       }),
     ),
     /**
@@ -272,8 +278,40 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
       }
       if (!f) return undefined;
       const op = f;
-      return () => pending(handles.put(op(handles.get(heap()[argCell]))));
+      return () => {
+        const m = heap();
+        return pending(m, handles.put(op(handles.get(m[argCell]))));
+      };
     },
+    /**
+     * The in-place op `name` (`a.add_(b)`, `a -= b`) as functions of no arguments by the kind of b
+     * (0: a tensor, its handle in the second cell; 1/2/3: a Python number in the float cell), for
+     * the handle a in the first cell; add and sub read their alpha from the second float cell.
+     */
+    hotInplace(name: string): (() => void)[] {
+      const alpha = name === "add" || name === "sub";
+      const run = (kind: number) => (): void => {
+        const m = heap();
+        const f = heapF64();
+        const b = kind === 0 ? handles.get(m[argCell + 1]) : scalar(f[numCell], kind);
+        ops.inplace(handles.get(m[argCell]), name, [b], alpha ? { alpha: f[numCell + 1] } : {});
+      };
+      return KINDS.map((_, kind) => run(kind));
+    },
+    /**
+     * `.grad` of the tensor whose handle is in the first cell: its handle, 0 for None (see `pending`),
+     * SAME_GRAD when it is the tensor whose handle is in the second cell (the Python object the shim
+     * returned last time, kept so that `w.grad is w.grad`).
+     */
+    gradH(): number {
+      const m = heap();
+      const g = handles.get(m[argCell]).grad;
+      if (!g) return 0;
+      const cached = m[argCell + 1];
+      return cached > 0 && handles.get(cached) === g ? SAME_GRAD : pending(m, handles.put(g));
+    },
+    /** gradH's answer when the grad is the tensor whose handle was in the second cell. */
+    SAME_GRAD,
     /** `meta` and `item` of the tensor whose handle is in the first cell. */
     metaH(): (string | number)[] {
       return bridge.meta(handles.get(heap()[argCell]));
@@ -551,11 +589,6 @@ export function createBridge(heap: () => Int32Array, heapF64: () => Float64Array
     },
 
     // ---- in-place ops ----
-    /** `a.add_(b)` and friends; `alpha` for add/sub. */
-    inplaceBin(t: Tensor, name: string, b: Tensor | number, kind: number, alpha: number | undefined): void {
-      const attrs = name === "add" || name === "sub" ? { alpha: alpha ?? 1 } : {};
-      ops.inplace(t, name, [operand(b, kind)], attrs);
-    },
     /** `t.addcmul_(t1, t2, value=v)` and `t.addcdiv_(...)`. */
     inplaceAddc(t: Tensor, name: string, t1: Tensor, t2: Tensor, value: number): void {
       ops.inplace(t, name, [t1, t2], { value });

@@ -44,6 +44,23 @@ def _format(e):
     return "".join(te.format())
 
 
+# Compiled programs by (source, filename), newest last: the app runs the same source again and again
+# (re-runs, trace recordings), and compiling costs about as much as a few hundred tensor ops.
+_compiled = {}
+_COMPILED_MAX = 8
+
+
+def _compile(source, filename):
+    key = (source, filename)
+    code = _compiled.pop(key, None)
+    if code is None:
+        code = compile(source, filename, "exec")
+        if len(_compiled) >= _COMPILED_MAX:
+            del _compiled[next(iter(_compiled))]
+    _compiled[key] = code
+    return code
+
+
 def run(source, filename, timeout, record):
     """Returns (exception type or None, message, traceback text, exit code)."""
     _reset()
@@ -56,7 +73,7 @@ def run(source, filename, timeout, record):
     result = (None, "", "", 0)
     try:
         try:
-            code = compile(source, filename, "exec")
+            code = _compile(source, filename)
         except SyntaxError as e:
             tb = "".join(traceback.format_exception_only(type(e), e))
             sys.stderr.write(tb)

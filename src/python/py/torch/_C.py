@@ -86,10 +86,10 @@ E.setLineCell(LINE.buffer_info()[0])
 WARN = array.array("i", [0])
 E.setWarnCell(WARN.buffer_info()[0])
 _take_warnings = E.takeWarnings
-# The hot ops' arguments (torch/_tensor.py): an op code and handles in ARGS, a Python number in NUM,
-# read by the JS side from wasm memory; the call itself takes no arguments.
+# The hot ops' arguments (torch/_tensor.py): handles in ARGS, a Python number (and an in-place op's
+# alpha) in NUM, read by the JS side from wasm memory; the call itself takes no arguments.
 ARGS = array.array("i", [0, 0, 0])
-NUM = array.array("d", [0.0])
+NUM = array.array("d", [0.0, 1.0])
 E.setArgCells(ARGS.buffer_info()[0], NUM.buffer_info()[0])
 
 

@@ -127,6 +127,14 @@ def check_device(d):
 _KIND = {_py_int: 1, _py_float: 2, _py_bool: 3}
 
 
+# The shim makes its Tensors as `Tensor(handle, _KEY)`: a class without __new__ whose __init__ takes no
+# *args is allocated and initialised by the interpreter inline (CPython's CALL_ALLOC_AND_ENTER_INIT), about
+# twice as fast as object.__new__ and an attribute store. _KEY tells these calls from the legacy
+# constructor's (torch.Tensor(2, 3)).
+_KEY = object()
+_NO = object()
+
+
 def typename(o):
     """torch.typename: `torch.FloatTensor` for a tensor, the qualified class name otherwise."""
     if isinstance(o, Tensor):
@@ -143,7 +151,7 @@ def typename(o):
 
 def wrap(r):
     """A Tensor around the engine tensor `r`."""
-    t = _new_object(Tensor)
+    t = Tensor(0, _KEY)
     t._t = r
     return t
 
@@ -154,7 +162,7 @@ def op(f, *args):
         r = f(*args)
     except JsException as e:
         raise convert(e) from None
-    t = _new_object(Tensor)
+    t = Tensor(0, _KEY)
     t._t = r
     if _WARN[0]:
         _C.flush_warnings()
@@ -188,6 +196,8 @@ _release_dead = _C.release_dead
 
 
 _item_h = E.itemH
+_grad_h = E.gradH
+_SAME_GRAD = E.SAME_GRAD
 _meta_h_call = E.metaH
 
 
@@ -213,11 +223,15 @@ def _pending(h):
 
 def from_handle(h):
     """A Tensor for a hot op's result `h` (negative: see _pending)."""
-    t = _new_object(Tensor)
     if h > 0:
-        t._h = h
-        return t
-    t._h = h = -h
+        return Tensor(h, _KEY)
+    return _pending_result(h)
+
+
+def _pending_result(h):
+    """The Tensor for a hot op's negative result `h`, after _pending's work."""
+    h = -h
+    t = Tensor(h, _KEY)
     _pending(h)
     return t
 
@@ -227,8 +241,9 @@ def from_handle(h):
 # result is a handle, negative when _pending has work.
 
 
-def hot_binary(name):
-    """The method `self <name> other` for a tensor or Python number `other` (NotImplemented for others)."""
+def hot_binary(name, strict=None):
+    """The method `self <name> other` for a tensor or Python number `other`: NotImplemented for other
+    types, or TypeError for a named method (`a.mul(b)`), whose name `strict` gives."""
     code = _BINARY[name]
     tt = E.binaryTT[code]
     by_kind = E.binaryTN
@@ -239,35 +254,45 @@ def hot_binary(name):
     num = _NUM
 
     def method(self, other):
-        try:
-            if isinstance(other, Tensor):
-                args[0] = self._h or _handle(self)
-                args[1] = other._h or _handle(other)
-                h = tt()
+        # type() first: isinstance() of a float against Tensor looks up float's __class__ (slow)
+        tp = type(other)
+        if tp is not Tensor:
+            if tp is _py_float:
+                f = tn_float
+            elif tp is _py_int:
+                f = tn_int
+            elif isinstance(other, Tensor):
+                f = None
             else:
-                tp = type(other)
-                if tp is _py_float:
-                    f = tn_float
-                elif tp is _py_int:
-                    f = tn_int
-                else:
-                    k = kind_of(other)
-                    if k is None:
-                        return NotImplemented
-                    f = tn_bool if k == 3 else tn_int if k == 1 else tn_float
+                k = kind_of(other)
+                if k is None:
+                    if strict:
+                        raise TypeError(f"{strict}(): argument 'other' (position 1) must be Tensor, not {tp.__name__}")
+                    return NotImplemented
+                f = tn_bool if k == 3 else tn_int if k == 1 else tn_float
+            if f is not None:
                 args[0] = self._h or _handle(self)
                 num[0] = other
-                h = f()
+                try:
+                    h = f()
+                except JsException as e:
+                    raise convert(e) from None
+                if h > 0:
+                    return Tensor(h, _KEY)
+                return _pending_result(h)
+        args[0] = self._h or _handle(self)
+        args[1] = other._h or _handle(other)
+        try:
+            h = tt()
         except JsException as e:
             raise convert(e) from None
-        t = _new_object(Tensor)
         if h > 0:
-            t._h = h
-            return t
-        t._h = h = -h
-        _pending(h)
-        return t
+            return Tensor(h, _KEY)
+        return _pending_result(h)
 
+    if strict:
+        method.__name__ = strict
+        method.__qualname__ = "Tensor." + strict
     return method
 
 
@@ -298,21 +323,38 @@ def hot_reflected(name):
             h = f()
         except JsException as e:
             raise convert(e) from None
-        return from_handle(h)
+        if h > 0:
+            return Tensor(h, _KEY)
+        return _pending_result(h)
 
     return method
 
 
-def hot_tensors(name, a, b):
-    """`a <name> b` for two tensors, by handle."""
+def hot_tensors(name, strict=None):
+    """The method `self <name> other` for a tensor `other` (`a @ b`): NotImplemented for others, or
+    TypeError for a named method, whose name `strict` gives."""
+    tt = E.binaryTT[_BINARY[name]]
     args = _ARGS
-    args[0] = a._h or _handle(a)
-    args[1] = b._h or _handle(b)
-    try:
-        h = E.binaryTT[_BINARY[name]]()
-    except JsException as e:
-        raise convert(e) from None
-    return from_handle(h)
+
+    def method(self, other):
+        if type(other) is not Tensor and not isinstance(other, Tensor):
+            if strict:
+                raise TypeError(f"{strict}(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+            return NotImplemented
+        args[0] = self._h or _handle(self)
+        args[1] = other._h or _handle(other)
+        try:
+            h = tt()
+        except JsException as e:
+            raise convert(e) from None
+        if h > 0:
+            return Tensor(h, _KEY)
+        return _pending_result(h)
+
+    if strict:
+        method.__name__ = strict
+        method.__qualname__ = "Tensor." + strict
+    return method
 
 
 # torch.<name>(input) for the hot unary ops (torch/_functions.py uses these)
@@ -333,13 +375,9 @@ def hot_unary(name, engine_name, kind):
             h = f()
         except JsException as e:
             raise convert(e) from None
-        t = _new_object(Tensor)
         if h > 0:
-            t._h = h
-            return t
-        t._h = h = -h
-        _pending(h)
-        return t
+            return Tensor(h, _KEY)
+        return _pending_result(h)
 
     def function(input, *, out=None):
         if out is not None:
@@ -351,13 +389,9 @@ def hot_unary(name, engine_name, kind):
             h = f()
         except JsException as e:
             raise convert(e) from None
-        t = _new_object(Tensor)
         if h > 0:
-            t._h = h
-            return t
-        t._h = h = -h
-        _pending(h)
-        return t
+            return Tensor(h, _KEY)
+        return _pending_result(h)
 
     function.__name__ = function.__qualname__ = name
     unary_functions[name] = function
@@ -377,7 +411,6 @@ def kind_of(x):
 
 
 _bin = E.bin
-_inplace_bin = E.inplaceBin
 
 
 def binop(f, a, b, *extra):
@@ -388,6 +421,11 @@ def binop(f, a, b, *extra):
     if k is None:
         return NotImplemented
     return op(_bin, f, a._t, b, k, *extra)
+
+
+_add_strict = hot_binary("add", "add")
+_sub_strict = hot_binary("sub", "sub")
+_div_strict = hot_binary("div", "div")
 
 
 def _strict(name, method, a, b):
@@ -412,14 +450,32 @@ def rop(f, a, b):
     return op(f, a._t, b, k)
 
 
+_inplace_fns = {}
+
+
 def inplace(a, name, b, alpha=None):
-    if isinstance(b, Tensor):
-        call(_inplace_bin, a._t, name, b._t, 0, alpha)
+    """`a.<name>_(b)`, by handle (see hot_binary); returns a."""
+    fns = _inplace_fns.get(name)
+    if fns is None:
+        fns = _inplace_fns[name] = E.hotInplace(name).to_py()
+    tp = type(b)
+    if tp is Tensor or (tp is not _py_float and tp is not _py_int and isinstance(b, Tensor)):
+        _ARGS[1] = b._h or _handle(b)
+        f = fns[0]
     else:
-        k = kind_of(b)
+        k = 2 if tp is _py_float else 1 if tp is _py_int else kind_of(b)
         if k is None:
-            raise TypeError(f"{name}_(): argument 'other' (position 1) must be Tensor, not {type(b).__name__}")
-        call(_inplace_bin, a._t, name, b, k, alpha)
+            raise TypeError(f"{name}_(): argument 'other' (position 1) must be Tensor, not {tp.__name__}")
+        _NUM[0] = b
+        f = fns[k]
+    _ARGS[0] = a._h or _handle(a)
+    _NUM[1] = 1 if alpha is None else alpha
+    try:
+        f()
+    except JsException as e:
+        raise convert(e) from None
+    if _WARN[0]:
+        _C.flush_warnings()
     return a
 
 
@@ -622,11 +678,35 @@ ReturnMin.__repr__ = _return_type_repr
 
 
 class Tensor:
-    # Class-level defaults: a new Tensor sets only its handle or its JsProxy. `_t` has no default
-    # (made on first use by __getattr__); `_h` 0 is "no handle yet".
-    _h = 0
+    # `_h`, the handle (0: none yet), is a slot every Tensor sets; the instance dict holds `_t` (made on
+    # first use by __getattr__) and what users set on tensors, as PyTorch allows. The class-level
+    # defaults save a new Tensor setting them.
+    __slots__ = ("_h", "__dict__", "__weakref__")
     _lab = False  # named in the trace already (the first name wins)
     _m = None  # [dtype, *shape], cached
+
+    def __init__(self, a=_NO, b=_NO, c=_NO, d=_NO, e=_NO, f=_NO, g=_NO, h=_NO, device=None):
+        if b is _KEY:
+            # the shim's own: Tensor(handle, _KEY)
+            self._h = a
+            return
+        # the legacy constructor: torch.Tensor([1, 2]) is a float tensor, torch.Tensor(2, 3) one of that
+        # size (written out positionally: a varargs __init__ would lose the fast path above)
+        self._h = 0
+        check_device(device)
+        args = tuple(x for x in (a, b, c, d, e, f, g, h) if x is not _NO)
+        from . import _creation
+
+        if not args:
+            made = _creation.tensor([], dtype=float32)
+        elif len(args) == 1 and isinstance(args[0], (list, tuple)):
+            made = _creation.tensor(args[0], dtype=float32)
+        elif all(isinstance(x, _py_int) for x in args):
+            made = _creation.zeros(*args)
+        else:
+            raise unsupported("this form of the torch.Tensor constructor")
+        # this Tensor takes the engine tensor by its JsProxy: `made` gives its handle back when it dies
+        self._t = made._t
 
     def __del__(self):
         h = self._h
@@ -634,16 +714,6 @@ class Tensor:
             _dead.append(h)
             if len(_dead) >= _DEAD_BATCH:
                 _release_dead()
-
-    def __new__(cls, *args, **kwargs):
-        # the legacy constructor: torch.Tensor([1, 2]) is a float tensor, torch.Tensor(2, 3) one of that size
-        from . import _creation
-
-        if len(args) == 1 and isinstance(args[0], (list, tuple)):
-            return _creation.tensor(args[0], dtype=float32)
-        if all(isinstance(a, _py_int) for a in args):
-            return _creation.zeros(*args)
-        raise unsupported("this form of the torch.Tensor constructor")
 
     # ---- metadata ----
     def _value(self):
@@ -899,16 +969,21 @@ class Tensor:
 
     @property
     def grad(self):
-        # the engine warns for a non-leaf (printed by call())
-        g = call(_grad, self._t)
-        if g is None:
-            return None
-        # the same Python object while the engine keeps the same grad tensor (accumulation is
-        # in place), so `g = w.grad; ...; g is w.grad` holds as in PyTorch
+        # by handle; the engine warns for a non-leaf (printed here or by _pending_result). The cached
+        # Python object is returned while the engine keeps the same grad tensor (accumulation is in
+        # place), so `g = w.grad; ...; g is w.grad` holds as in PyTorch.
         c = self.__dict__.get("_grad_py")
-        if c is not None and c._t == g:
-            return c
-        c = self._grad_py = wrap(g)
+        _ARGS[0] = self._h or _handle(self)
+        _ARGS[1] = 0 if c is None else (c._h or _handle(c))
+        try:
+            h = _grad_h()
+        except JsException as e:
+            raise convert(e) from None
+        if h == _SAME_GRAD or h == 0:
+            if _WARN[0]:
+                _C.flush_warnings()
+            return c if h else None
+        c = self._grad_py = from_handle(h)
         return c
 
     @grad.setter
@@ -985,10 +1060,7 @@ class Tensor:
     __pow__ = hot_binary("pow")
     __rpow__ = hot_reflected("rpow")
 
-    def __matmul__(self, other):
-        if not isinstance(other, Tensor):
-            return NotImplemented
-        return hot_tensors("matmul", self, other)
+    __matmul__ = hot_tensors("matmul")
 
     def __rmatmul__(self, other):
         return NotImplemented
@@ -1075,25 +1147,22 @@ class Tensor:
     # ---- arithmetic (methods) ----
     def add(self, other, *, alpha=1):
         if alpha == 1 and type(alpha) is _py_int:
-            return _strict("add", Tensor.__add__, self, other)
+            return _add_strict(self, other)
         return binop_strict("add", _add, self, other, alpha)
 
     def sub(self, other, *, alpha=1):
         if alpha == 1 and type(alpha) is _py_int:
-            return _strict("sub", Tensor.__sub__, self, other)
+            return _sub_strict(self, other)
         return binop_strict("sub", _sub, self, other, alpha)
 
     subtract = sub
 
-    def mul(self, other):
-        return _strict("mul", Tensor.__mul__, self, other)
-
-    multiply = mul
+    mul = multiply = hot_binary("mul", "mul")
 
     def div(self, other, *, rounding_mode=None):
         if rounding_mode is not None:
             raise unsupported(f"div(rounding_mode='{rounding_mode}')")
-        return _strict("div", Tensor.__truediv__, self, other)
+        return _div_strict(self, other)
 
     divide = div
     true_divide = div
@@ -1104,23 +1173,17 @@ class Tensor:
     def rsub(self, other):
         return binop_strict("rsub", O("rsub"), self, other)
 
-    def eq(self, other):
-        return _strict("eq", Tensor.__eq__, self, other)
+    eq = hot_binary("eq", "eq")
 
-    def ne(self, other):
-        return _strict("ne", Tensor.__ne__, self, other)
+    ne = hot_binary("ne", "ne")
 
-    def lt(self, other):
-        return _strict("lt", Tensor.__lt__, self, other)
+    lt = hot_binary("lt", "lt")
 
-    def le(self, other):
-        return _strict("le", Tensor.__le__, self, other)
+    le = hot_binary("le", "le")
 
-    def gt(self, other):
-        return _strict("gt", Tensor.__gt__, self, other)
+    gt = hot_binary("gt", "gt")
 
-    def ge(self, other):
-        return _strict("ge", Tensor.__ge__, self, other)
+    ge = hot_binary("ge", "ge")
 
     def maximum(self, other):
         return op(O("maximum"), self._t, as_tensor_arg(other, "maximum")._t)
@@ -1139,8 +1202,7 @@ class Tensor:
     def clamp_max(self, max):
         return self.clamp(max=max)
 
-    def matmul(self, other):
-        return hot_tensors("matmul", self, as_tensor_arg(other, "matmul"))
+    matmul = hot_tensors("matmul", "matmul")
 
     def mm(self, other):
         return op(O("mm"), self._t, as_tensor_arg(other, "mm")._t)
@@ -1448,6 +1510,9 @@ class Tensor:
             if h:
                 t = self._t = _tensor_of(h)
                 return t
+        elif name == "_h":
+            # a Tensor made without __init__ (object.__new__ by a subclass): no handle
+            return 0
         if name.startswith("__") or name in _INTERNAL:
             raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
         raise unsupported(f"Tensor.{name}")

@@ -27,6 +27,7 @@ class Parameter(Tensor):
 
             data = empty(0)
         p = object.__new__(cls)
+        p._h = 0
         p._t = E.detach(data._t)
         p._lab = data._lab
         p._m = data._m

@@ -423,10 +423,6 @@ const dfAdd2: (x: DF, y: DF) => DF = (x, y) => {
   const v = fr(s - x[0]);
   return [s, fr(fr(fr(x[0] - fr(s - v)) + fr(y[0] - v)) + fr(x[1] + y[1]))];
 };
-const dfAdd: (x: DF, y: DF) => DF = (x, y) => {
-  const s = fr(x[0] + y[0]);
-  return [s, fr(fr(fr(fr(x[0] - s) + y[0]) + x[1]) + y[1])];
-};
 const dfMulF = (x: DF, y: number): DF => {
   const s = fr(x[0] * y);
   return [s, fmaf(x[1], y, fmaf(x[0], y, -s))];
@@ -459,7 +455,7 @@ function expk2f(d: DF): DF {
   s = dfAdd2FF(s, fr(q * -L2LF));
   let u = EXPK2_POLY[0];
   for (let i = 1; i < 4; i++) u = fmaf(u, s[0], EXPK2_POLY[i]);
-  let t = dfAdd2FF(dfMulF(s, u), fr(0.166666659414234244790680580464));
+  let t = dfAdd2FF(dfMulF(s, u), fr(0.1666666567325592));
   t = dfAdd2FF(dfMul(s, t), 0.5);
   t = dfAdd2(s, dfMul(dfSqu(s), t));
   t = dfAdd2NF(1, t);

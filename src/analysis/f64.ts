@@ -251,6 +251,19 @@ function mathOp(op: string, inputs: F64[], attrs: F64Attrs, outShape: number[]):
         data.set(matmul2(a.data, inputs[1].data, n, k, m, b * n * k, b * k * m), b * n * m);
       return { shape: outShape, dtype: "float32", data };
     }
+    case "addcmul":
+    case "addcdiv": {
+      const [x, t1, t2] = inputs;
+      const v = numAttr(at, "value", 1);
+      const data = new Float64Array(numel(outShape));
+      for (let i = 0; i < data.length; i++) {
+        const a1 = t1.data[broadcastSource(t1.shape, outShape, i)];
+        const a2 = t2.data[broadcastSource(t2.shape, outShape, i)];
+        data[i] =
+          x.data[broadcastSource(x.shape, outShape, i)] + (op === "addcmul" ? v * a1 * a2 : (v * a1) / a2);
+      }
+      return { shape: outShape, dtype: "float32", data };
+    }
     case "addmm": {
       const [bias, m1, m2] = inputs;
       const [n, k] = m1.shape;
@@ -411,6 +424,8 @@ const MATH_OPS = new Set([
   "dot",
   "bmm",
   "addmm",
+  "addcmul",
+  "addcdiv",
   "mse_loss",
   "binary_cross_entropy",
   "binary_cross_entropy_with_logits",

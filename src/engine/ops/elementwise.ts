@@ -353,16 +353,27 @@ export function add(a: Operand, b: Operand, alpha = 1): Tensor {
   return runAdd(operands(a, b), { alpha });
 }
 
+/** ATen's sub_check: no bool operand (a bool Python number counts), for `-` and rsub alike. */
+function subCheck(a: Tensor, b: Tensor): void {
+  if (a.dtype === "bool" && b.dtype === "bool") {
+    throw new TorchError(
+      "RuntimeError",
+      "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.",
+    );
+  }
+  if (a.dtype === "bool" || b.dtype === "bool") {
+    throw new TorchError(
+      "RuntimeError",
+      "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
+    );
+  }
+}
+
 const subDef: OpDef<{ alpha: number }> = {
   name: "sub",
   gradFn: "SubBackward0",
   forward: ([a, b], { alpha }) => {
-    if (a.dtype === "bool" && b.dtype === "bool") {
-      throw new TorchError(
-        "RuntimeError",
-        "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.",
-      );
-    }
+    subCheck(a, b);
     const dtype = resultType(a, b);
     return mapBinary(a, b, alpha === 1 ? SUB : alphaTimes(alpha, dtype, -1), dtype);
   },
@@ -391,7 +402,10 @@ export function sub(a: Operand, b: Operand, alpha = 1): Tensor {
 const runRsub = defineOp<{ alpha: number }>({
   name: "rsub",
   gradFn: (inputs) => (inputs[1].isWrappedNumber ? "RsubBackward1" : "RsubBackward0"),
-  forward: ([a, b]) => mapBinary(b, a, SUB, resultType(a, b)),
+  forward: ([a, b]) => {
+    subCheck(a, b);
+    return mapBinary(b, a, SUB, resultType(a, b));
+  },
   backward: (g, { inputs: [a, b] }, [na, nb]) => [
     na ? sumToShape(mapUnary(g, NEG), a.shape) : null,
     nb ? sumToShape(g, b.shape) : null,

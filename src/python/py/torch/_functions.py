@@ -81,11 +81,48 @@ def _number_first(name, a, b):
     raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(a).__name__}")
 
 
+# torch.<name>(tensor, other) with an `other` that is neither: PyTorch's parser's text for the function
+# (its overloads differ from the method's).
+_FUNCTION_OVERLOADS = {
+    "pow": [
+        " * (Tensor input, Tensor exponent, *, Tensor out)",
+        " * (Number self, Tensor exponent, *, Tensor out)",
+        " * (Tensor input, Number exponent, *, Tensor out)",
+    ],
+    "remainder": [
+        " * (Tensor input, Tensor other, *, Tensor out)",
+        " * (Number self, Tensor other)",
+        "      didn't match because some of the arguments have invalid types: (!Tensor!, !{tp}!)",
+        " * (Tensor input, Number other, *, Tensor out)",
+    ],
+    "floor_divide": [
+        " * (Tensor input, Tensor other, *, Tensor out)",
+        " * (Tensor input, Number other)",
+        "      didn't match because some of the arguments have invalid types: (Tensor, !{tp}!)",
+    ],
+}
+for _n in ("eq", "ne", "lt", "le", "gt", "ge"):
+    _FUNCTION_OVERLOADS[_n] = [" * (Tensor input, Tensor other, *, Tensor out)", " * (Tensor input, Number other, *, Tensor out)"]
+
+
+def _check_other(name, other):
+    """TypeError, as torch.<name> raises it, for an `other` that is neither a tensor nor a number."""
+    if isinstance(other, Tensor) or kind_of(other) is not None:
+        return
+    tp = type(other).__name__
+    lines = _FUNCTION_OVERLOADS.get(name)
+    if lines is None:
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {tp}")
+    body = "".join(line.replace("{tp}", tp) + "\n" for line in lines)
+    raise TypeError(f"{name}() received an invalid combination of arguments - got (Tensor, {tp}), but expected one of:\n{body}")
+
+
 def add(input, other, *, alpha=1, out=None):
     if _number_first("add", input, other):
         if alpha != 1:
             raise unsupported("torch.add(number, tensor, alpha=...)")
         return other.add(input)
+    _check_other("add", other)
     return input.add(other, alpha=alpha)
 
 
@@ -94,6 +131,7 @@ def sub(input, other, *, alpha=1, out=None):
         if alpha != 1:
             raise unsupported("torch.sub(number, tensor, alpha=...)")
         return other.__rsub__(input)
+    _check_other("sub", other)
     return input.sub(other, alpha=alpha)
 
 
@@ -107,6 +145,7 @@ def rsub(input, other, *, alpha=1):
 def mul(input, other, *, out=None):
     if _number_first("mul", input, other):
         return other.mul(input)
+    _check_other("mul", other)
     return input.mul(other)
 
 
@@ -116,6 +155,7 @@ multiply = mul
 def div(input, other, *, rounding_mode=None, out=None):
     if _number_first("div", input, other):
         return other.__rtruediv__(input)
+    _check_other("div", other)
     return input.div(other, rounding_mode=rounding_mode)
 
 
@@ -126,6 +166,7 @@ true_divide = div
 def pow(input, exponent, *, out=None):
     if not isinstance(input, Tensor):
         return _t(exponent, "pow", "exponent").__rpow__(input)
+    _check_other("pow", exponent)
     return input.pow(exponent)
 
 
@@ -168,26 +209,32 @@ def minimum(input, other):
 
 
 def eq(input, other):
+    _check_other("eq", other)
     return _t(input, "eq").eq(other)
 
 
 def ne(input, other):
+    _check_other("ne", other)
     return _t(input, "ne").ne(other)
 
 
 def lt(input, other):
+    _check_other("lt", other)
     return _t(input, "lt").lt(other)
 
 
 def le(input, other):
+    _check_other("le", other)
     return _t(input, "le").le(other)
 
 
 def gt(input, other):
+    _check_other("gt", other)
     return _t(input, "gt").gt(other)
 
 
 def ge(input, other):
+    _check_other("ge", other)
     return _t(input, "ge").ge(other)
 
 
@@ -409,12 +456,14 @@ def _operand(x):
 
 
 def floor_divide(input, other):
+    _check_other("floor_divide", other)
     return _t(input, "floor_divide").floor_divide(other)
 
 
 def remainder(input, other):
     if _number_first("remainder", input, other):
         return other.__rmod__(input)
+    _check_other("remainder", other)
     return input.remainder(other)
 
 

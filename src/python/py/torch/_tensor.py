@@ -241,6 +241,27 @@ def _pending_result(h):
 # result is a handle, negative when _pending has work.
 
 
+# Methods with a Tensor and a Number overload: PyTorch's argument parser lists both when `other` is
+# neither (the parameter's name as PyTorch gives it).
+_OVERLOADED_OTHER = {
+    "eq": "other", "ne": "other", "lt": "other", "le": "other", "gt": "other", "ge": "other",
+    "remainder": "other", "floor_divide": "other", "pow": "exponent",
+}
+
+
+def other_type_error(name, other):
+    """The TypeError of `t.<name>(other)` for an `other` that is neither a tensor nor a number."""
+    tp = type(other).__name__
+    param = _OVERLOADED_OTHER.get(name)
+    if param is None:
+        return TypeError(f"{name}(): argument 'other' (position 1) must be Tensor, not {tp}")
+    why = f"      didn't match because some of the arguments have invalid types: (!{tp}!)\n"
+    return TypeError(
+        f"{name}() received an invalid combination of arguments - got ({tp}), but expected one of:\n"
+        f" * (Tensor {param})\n{why} * (Number {param})\n{why}"
+    )
+
+
 def hot_binary(name, strict=None):
     """The method `self <name> other` for a tensor or Python number `other`: NotImplemented for other
     types, or TypeError for a named method (`a.mul(b)`), whose name `strict` gives."""
@@ -267,7 +288,7 @@ def hot_binary(name, strict=None):
                 k = kind_of(other)
                 if k is None:
                     if strict:
-                        raise TypeError(f"{strict}(): argument 'other' (position 1) must be Tensor, not {tp.__name__}")
+                        raise other_type_error(strict, other)
                     return NotImplemented
                 f = tn_bool if k == 3 else tn_int if k == 1 else tn_float
             if f is not None:
@@ -432,14 +453,14 @@ def _strict(name, method, a, b):
     """A hot binary method as a named method (`a.add(b)`): TypeError for an `other` it does not take."""
     r = method(a, b)
     if r is NotImplemented:
-        raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor, not {type(b).__name__}")
+        raise other_type_error(name, b)
     return r
 
 
 def binop_strict(name, f, a, b, *extra):
     r = binop(f, a, b, *extra)
     if r is NotImplemented:
-        raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor, not {type(b).__name__}")
+        raise other_type_error(name, b)
     return r
 
 
@@ -479,16 +500,23 @@ def inplace(a, name, b, alpha=None):
     return a
 
 
+def _data_arg(x):
+    if isinstance(x, Tensor):
+        return x
+    raise TypeError(f"Variable data has to be a tensor, but got {type(x).__name__}")
+
+
 def _addc_arg(x, name):
     if isinstance(x, Tensor):
         return x
     raise TypeError(f"{name}(): argument 'tensor1' (position 1) must be Tensor, not {type(x).__name__}")
 
 
-def as_tensor_arg(x, name="input"):
+def as_tensor_arg(x, name, param="other", position=1):
+    """`x`, the tensor argument `param` of the method `name`, or PyTorch's TypeError."""
     if isinstance(x, Tensor):
         return x
-    raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+    raise TypeError(f"{name}(): argument '{param}' (position {position}) must be Tensor, not {type(x).__name__}")
 
 
 def js_list(xs):
@@ -1019,7 +1047,7 @@ class Tensor:
 
     @data.setter
     def data(self, value):
-        call(E.setData, self._t, as_tensor_arg(value)._t)
+        call(E.setData, self._t, _data_arg(value)._t)
 
     def detach(self):
         return op(_detach, self._t)
@@ -1205,24 +1233,24 @@ class Tensor:
     matmul = hot_tensors("matmul", "matmul")
 
     def mm(self, other):
-        return op(O("mm"), self._t, as_tensor_arg(other, "mm")._t)
+        return op(O("mm"), self._t, as_tensor_arg(other, "mm", "mat2")._t)
 
     def mv(self, other):
-        return op(O("mv"), self._t, as_tensor_arg(other, "mv")._t)
+        return op(O("mv"), self._t, as_tensor_arg(other, "mv", "vec")._t)
 
     def dot(self, other):
-        return op(O("dot"), self._t, as_tensor_arg(other, "dot")._t)
+        return op(O("dot"), self._t, as_tensor_arg(other, "dot", "tensor")._t)
 
     def outer(self, other):
-        return op(O("outer"), self._t, as_tensor_arg(other, "outer")._t)
+        return op(O("outer"), self._t, as_tensor_arg(other, "outer", "vec2")._t)
 
     def bmm(self, other):
-        return op(O("bmm"), self._t, as_tensor_arg(other, "bmm")._t)
+        return op(O("bmm"), self._t, as_tensor_arg(other, "bmm", "mat2")._t)
 
     def addmm(self, mat1, mat2, *, beta=1, alpha=1):
         if beta != 1 or alpha != 1:
             raise unsupported("addmm with beta or alpha")
-        return op(O("addmm"), self._t, as_tensor_arg(mat1, "addmm")._t, as_tensor_arg(mat2, "addmm")._t)
+        return op(O("addmm"), self._t, as_tensor_arg(mat1, "addmm", "mat1")._t, as_tensor_arg(mat2, "addmm", "mat2", 2)._t)
 
     # ---- new tensors like this one (same dtype) ----
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
@@ -1485,7 +1513,7 @@ class Tensor:
         call(_index_put, self._t, index_spec(key), value)
 
     def masked_fill(self, mask, value):
-        return op(O("maskedFill", "Tensor.masked_fill"), self._t, as_tensor_arg(mask, "masked_fill")._t, value)
+        return op(O("maskedFill", "Tensor.masked_fill"), self._t, as_tensor_arg(mask, "masked_fill", "mask")._t, value)
 
     def where(self, condition, other):
         from . import _functions

@@ -224,6 +224,17 @@ describe("debugging views in Chromium", { timeout: 180_000 }, () => {
     await settle(page);
     await h.shot(page, "debug-03-diverging");
 
+    // the steps after the last backward (its update) are no iteration: the selector says so, never blank
+    await page.keyboard.press("End");
+    await expect
+      .poll(() =>
+        page.$eval('[data-testid="iteration-select"]', (e) => {
+          const sel = e as HTMLSelectElement;
+          return sel.selectedIndex >= 0 ? sel.options[sel.selectedIndex].text : "";
+        }),
+      )
+      .toBe("after the last backward");
+
     // a higher threshold moves the first bad iteration later (or clears it)
     await page.fill('[data-testid="explode-above"]', "1e30");
     await page.press('[data-testid="explode-above"]', "Enter");

@@ -495,6 +495,65 @@ def gather(input, dim, index):
     return _t(input, "gather").gather(dim, index)
 
 
+# ---- indexing, sorting and triangular ops ----
+def scatter(input, dim, index, src=None, value=None, *, reduce=None):
+    v = src if src is not None else value
+    return _t(input, "scatter").scatter(dim, index, v, reduce=reduce)
+
+
+def scatter_add(input, dim, index, src):
+    return _t(input, "scatter_add").scatter_add(dim, index, src)
+
+
+def index_select(input, dim, index):
+    return _t(input, "index_select").index_select(dim, index)
+
+
+def sort(input, dim=-1, descending=False, *, stable=False):
+    return _t(input, "sort").sort(dim, descending, stable=stable)
+
+
+def argsort(input, dim=-1, descending=False, *, stable=False):
+    return _t(input, "argsort").argsort(dim, descending, stable=stable)
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    return _t(input, "topk").topk(k, dim, largest, sorted)
+
+
+def flip(input, dims):
+    if not isinstance(dims, (tuple, list)):
+        raise TypeError(f"flip(): argument 'dims' (position 2) must be tuple of ints, not {type(dims).__name__}")
+    return _t(input, "flip").flip(dims)
+
+
+def roll(input, shifts, dims=None):
+    return _t(input, "roll").roll(shifts, dims)
+
+
+def tril(input, diagonal=0):
+    return _t(input, "tril").tril(diagonal)
+
+
+def triu(input, diagonal=0):
+    return _t(input, "triu").triu(diagonal)
+
+
+def diag(input, diagonal=0):
+    return _t(input, "diag").diag(diagonal)
+
+
+def trace(input):
+    return _t(input, "trace").trace()
+
+
+def cumprod(input, dim, *, dtype=None):
+    return _t(input, "cumprod").cumprod(dim, dtype=dtype)
+
+
+def nonzero(input, *, as_tuple=False):
+    return _t(input, "nonzero").nonzero(as_tuple=as_tuple)
+
 __all__ = [
     _k
     for _k, _v in list(globals().items())

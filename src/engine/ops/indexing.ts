@@ -68,13 +68,13 @@ function indexedPositions(selfShape: Shape, dim: number, index: Tensor): Int32Ar
   const pos = new Int32Array(base.length);
   for (let k = 0; k < base.length; k++) {
     const i = iv[k];
-    if (i < -size || i >= size) {
+    if (i < 0 || i >= size) {
       throw new TorchError(
         "RuntimeError",
         `index ${i} is out of bounds for dimension ${dim} with size ${size}`,
       );
     }
-    pos[k] = base[k] + (i < 0 ? i + size : i) * sstrides[dim];
+    pos[k] = base[k] + i * sstrides[dim];
   }
   return pos;
 }

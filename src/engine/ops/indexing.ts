@@ -14,7 +14,7 @@ import { defineOp, getOp, runInplace } from "../registry.ts";
 import { formatShape, normalizeDim, numel, type Shape, stridesOf } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 import { zeros } from "./creation.ts";
-import { unbind, unsqueeze } from "./view.ts";
+import { expand, unbind, unsqueeze } from "./view.ts";
 
 const f = Math.fround;
 
@@ -205,6 +205,13 @@ const runScatter = defineOp<ScatterAttrs>({
     }
     let gs: Tensor | null = null;
     if (ns && src) {
+      // ATen's grad.gather(dim, index) has index's shape: the engine refuses it for a larger src
+      if (formatShape(src.shape) !== formatShape(index.shape)) {
+        throw new TorchError(
+          "RuntimeError",
+          `Function ${add ? "ScatterAddBackward0" : "ScatterBackward0"} returned an invalid gradient at index 1 - got ${formatShape(index.shape)} but expected shape compatible with ${formatShape(src.shape)}`,
+        );
+      }
       const out = new Float32Array(src.numel());
       const sp = srcPositions(src, index);
       for (let k = 0; k < pos.length; k++) out[sp[k]] = gv[pos[k]];
@@ -212,18 +219,17 @@ const runScatter = defineOp<ScatterAttrs>({
     }
     return src ? [ga, gs] : [ga];
   },
-  diffBackward: (g, { inputs: [a, src], attrs: { dim, index, add } }, [na, ns]) => {
+  diffBackward: (g, { inputs: [, src], attrs: { dim, index, add } }, [na, ns]) => {
     const ga = na ? (add ? g : scatter(g, dim, index, 0)) : null;
     if (!src) return [ga];
-    // ATen: grad.gather(dim, index) (src larger than index gets zeros around it)
-    const gs = ns ? gather(g, dim, index) : null;
-    if (gs && src.numel() !== gs.numel()) {
+    // ATen: grad.gather(dim, index)
+    if (ns && formatShape(src.shape) !== formatShape(index.shape)) {
       throw new TorchError(
-        "NotImplementedError",
-        "gradlens does not support create_graph=True through scatter with src larger than index yet",
+        "RuntimeError",
+        `Function ${add ? "ScatterAddBackward0" : "ScatterBackward0"} returned an invalid gradient at index 1 - got ${formatShape(index.shape)} but expected shape compatible with ${formatShape(src.shape)}`,
       );
     }
-    return [ga, gs];
+    return [ga, ns ? gather(g, dim, index) : null];
   },
   saves: noSaves,
 });
@@ -308,23 +314,10 @@ const runIndexSelect = defineOp<IndexAttrs>({
     return new Tensor(out, shape, a.dtype);
   },
   // ATen: zeros(self.sizes()).index_add_(dim, index, grad)
-  backward: (g, { inputs: [a], attrs: { dim, index } }) => {
-    const size = a.dim() === 0 ? 1 : a.shape[dim];
-    const n = index.numel();
-    const outer = a.dim() === 0 ? 1 : numel(a.shape.slice(0, dim));
-    const inner = a.dim() === 0 ? 1 : numel(a.shape.slice(dim + 1));
-    const out = new Float32Array(a.numel());
-    const gv = g.values;
-    const iv = index.values;
-    for (let o = 0; o < outer; o++) {
-      for (let k = 0; k < n; k++) {
-        const to = (o * size + iv[k]) * inner;
-        const from = (o * n + k) * inner;
-        for (let i = 0; i < inner; i++) out[to + i] = f(out[to + i] + gv[from + i]);
-      }
-    }
-    return [new Tensor(out, a.shape, "float32")];
-  },
+  backward: (g, { inputs: [a], attrs: { dim, index } }) => [
+    indexAdded(new Tensor(new Float32Array(a.numel()), a.shape, "float32"), dim, index, g),
+  ],
+  diffBackward: (g, { inputs: [a], attrs: { dim, index } }) => [indexAdd(zeros(a.shape), dim, index, g)],
   saves: noSaves,
 });
 
@@ -338,6 +331,104 @@ export function indexSelect(a: Tensor, dim: number, index: Tensor): Tensor {
   const out = runIndexSelect([a], { dim: d, index });
   saveOn(out, index);
   return out;
+}
+
+/** `a` plus `src` added at `index` along `dim` (a new tensor; index checked). */
+function indexAdded(a: Tensor, dim: number, index: Tensor, src: Tensor, alpha = 1): Tensor {
+  const size = a.dim() === 0 ? 1 : a.shape[dim];
+  const n = index.numel();
+  const outer = a.dim() === 0 ? 1 : numel(a.shape.slice(0, dim));
+  const inner = a.dim() === 0 ? 1 : numel(a.shape.slice(dim + 1));
+  const out = a.values.slice();
+  const sv = src.values;
+  const iv = index.values;
+  for (let k = 0; k < n; k++) {
+    if (iv[k] < 0 || iv[k] >= size) {
+      throw new TorchError("IndexError", `index out of range in self`);
+    }
+  }
+  for (let o = 0; o < outer; o++) {
+    for (let k = 0; k < n; k++) {
+      const to = (o * size + iv[k]) * inner;
+      const from = (o * n + k) * inner;
+      for (let i = 0; i < inner; i++)
+        out[to + i] = castValue(
+          a.dtype,
+          out[to + i] + (alpha === 1 ? sv[from + i] : f(alpha * sv[from + i])),
+        );
+    }
+  }
+  return new Tensor(out, a.shape, a.dtype);
+}
+
+const runIndexAdd = defineOp<IndexAttrs & { alpha: number }>({
+  name: "index_add",
+  gradFn: "IndexAddBackward0",
+  forward: ([a, src], { dim, index, alpha }) => indexAdded(a, dim, index, src, alpha),
+  // ATen: self: grad; source: grad.index_select(dim, index) (a 0-dim source takes it squeezed)
+  backward: (g, { inputs: [, src], attrs: { dim, index, alpha } }, [na, ns]) => [
+    na ? g : null,
+    ns ? reshapeTo(silentIndexSelect(g, dim, index), src.shape, alpha) : null,
+  ],
+  diffBackward: (g, { inputs: [, src], attrs: { dim, index, alpha } }, [na, ns]) => {
+    if (ns && (src.dim() === 0 || alpha !== 1)) {
+      throw new TorchError(
+        "NotImplementedError",
+        "gradlens does not support create_graph=True through index_add of a 0-dim source or with alpha yet",
+      );
+    }
+    // ATen: grad.index_select(dim, index).expand_as(source), an ExpandBackward0 even to the same shape
+    return [na ? g : null, ns ? expand(indexSelect(g, dim, index), src.shape) : null];
+  },
+  saves: noSaves,
+});
+
+function silentIndexSelect(g: Tensor, dim: number, index: Tensor): Tensor {
+  return getOp("index_select").forward([g], { dim, index });
+}
+
+function reshapeTo(t: Tensor, shape: Shape, alpha: number): Tensor {
+  const v = alpha === 1 ? t.values : Float32Array.from(t.values, (x) => alpha * x);
+  return new Tensor(v, shape, t.dtype);
+}
+
+function indexAddChecks(a: Tensor, d: number, index: Tensor, src: Tensor): void {
+  if (index.dim() > 1) throw new TorchError("IndexError", "index_add_(): Index is supposed to be a vector");
+  if (index.dtype !== "int64") {
+    const got = index.dtype === "float32" ? "Float" : "Bool";
+    throw new TorchError(
+      "RuntimeError",
+      `index_add_(): Expected dtype int32/int64 for index but got: ${got}`,
+    );
+  }
+  if (src.dtype !== a.dtype) {
+    throw new TorchError("RuntimeError", "index_add_(): self and source must have the same scalar type");
+  }
+  const expected = a.dim() === 0 ? [] : a.shape.map((s, k) => (k === d ? index.numel() : s));
+  if (src.dim() > 0 && formatShape(src.shape) !== formatShape(expected)) {
+    throw new TorchError(
+      "RuntimeError",
+      `index_add_(): Number of indices (${index.numel()}) should be equal to source.size(dim): (${src.dim() > d ? src.shape[d] : 1}), for dim: ${d}`,
+    );
+  }
+}
+
+/** `a.index_add(dim, index, source, alpha=1)`: IndexAddBackward0. */
+export function indexAdd(a: Tensor, dim: number, index: Tensor, src: Tensor, alpha = 1): Tensor {
+  const d = normalizeDim(dim, a.dim());
+  indexAddChecks(a, d, index, src);
+  const out = runIndexAdd([a, src], { dim: d, index, alpha });
+  saveOn(out, index);
+  return out;
+}
+
+/** `a.index_add_(dim, index, source, alpha=1)`: in place, IndexAddBackward0. */
+export function indexAddInplace(a: Tensor, dim: number, index: Tensor, src: Tensor, alpha = 1): Tensor {
+  const d = normalizeDim(dim, a.dim());
+  indexAddChecks(a, d, index, src);
+  runInplace(getOp("index_add"), a, [src], { dim: d, index, alpha }, "index_add_");
+  saveOn(a, index);
+  return a;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -71,6 +71,31 @@ def case_scatter():
     attempt("dim 2", lambda: x.scatter(2, i, s))
 
 
+def case_scatter_src_larger_than_index():
+    x = torch.zeros(2, 3, requires_grad=True)
+    s = torch.ones(2, 3, requires_grad=True)
+    y = x.scatter(1, torch.tensor([[0], [2]]), s)
+    print(y)
+    attempt("backward", lambda: y.sum().backward())
+    print(x.grad, s.grad)
+
+
+def case_index_add():
+    x = torch.zeros(2, 3, requires_grad=True)
+    s = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = x.index_add(1, torch.tensor([0, 2]), s)
+    print(y, len(y.grad_fn.next_functions))
+    (y * torch.arange(6.0).view(2, 3)).sum().backward()
+    print(x.grad, s.grad)
+    print(torch.index_add(x, 1, torch.tensor([0, 0]), s, alpha=2))
+    acc = torch.zeros(3)
+    acc.index_add_(0, torch.tensor([0, 2, 0]), torch.tensor([1.0, 2.0, 3.0]))
+    print(acc)
+    attempt("index 3", lambda: x.index_add(1, torch.tensor([0, 3]), s))
+    attempt("count", lambda: x.index_add(1, torch.tensor([0, 1, 2]), s))
+    attempt("float index", lambda: x.index_add(1, torch.tensor([0.0, 1.0]), s))
+
+
 def case_scatter_inplace():
     w = torch.zeros(2, 3)
     w.scatter_(1, torch.tensor([[0, 0], [1, 0]]), 5.0)

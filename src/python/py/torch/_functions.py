@@ -509,6 +509,10 @@ def index_select(input, dim, index):
     return _t(input, "index_select").index_select(dim, index)
 
 
+def index_add(input, dim, index, source, *, alpha=1):
+    return _t(input, "index_add").index_add(dim, index, source, alpha=alpha)
+
+
 def sort(input, dim=-1, descending=False, *, stable=False):
     return _t(input, "sort").sort(dim, descending, stable=stable)
 

@@ -1591,6 +1591,17 @@ class Tensor:
     def index_select(self, dim, index):
         return op(O("indexSelect"), self._t, dim, _index_arg(index, "index_select"))
 
+    def index_add(self, dim, index, source, *, alpha=1):
+        if not isinstance(source, Tensor):
+            raise TypeError(f"index_add(): argument 'source' (position 3) must be Tensor, not {type(source).__name__}")
+        return op(O("indexAdd"), self._t, dim, _index_arg(index, "index_add"), source._t, alpha)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        if not isinstance(source, Tensor):
+            raise TypeError(f"index_add_(): argument 'source' (position 3) must be Tensor, not {type(source).__name__}")
+        call(O("indexAddInplace"), self._t, dim, _index_arg(index, "index_add_"), source._t, alpha)
+        return self
+
     def sort(self, dim=-1, descending=False, *, stable=False):
         r = call(O("sort"), self._t, dim, _py_bool(descending), _py_bool(stable))
         return ReturnSort(wrap(r.values), wrap(r.indices))

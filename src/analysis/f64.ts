@@ -361,6 +361,23 @@ function mathOp(op: string, inputs: F64[], attrs: F64Attrs, outShape: number[]):
       });
       return { shape: a.shape, dtype: a.dtype, data };
     }
+    case "index_add": {
+      const src = inputs[1];
+      const index = attrs.index as F64;
+      const alpha = numAttr(at, "alpha", 1);
+      const shape = a.shape.length === 0 ? [1] : a.shape;
+      const dim = attrs.dim as number;
+      const size = shape[dim];
+      const n = index.data.length;
+      const outer = numel(shape.slice(0, dim));
+      const inner = numel(shape.slice(dim + 1));
+      const data = Float64Array.from(a.data);
+      for (let o = 0; o < outer; o++)
+        for (let k = 0; k < n; k++)
+          for (let i = 0; i < inner; i++)
+            data[(o * size + index.data[k]) * inner + i] += alpha * src.data[(o * n + k) * inner + i];
+      return { shape: a.shape, dtype: a.dtype, data };
+    }
     case "trace": {
       const [rows, cols] = a.shape;
       let t = 0;
@@ -544,6 +561,7 @@ const MATH_OPS = new Set([
   "trace",
   "cumprod",
   "scatter_add",
+  "index_add",
 ]);
 
 /** Whether evalF64 can compute the op (a float output; non-float outputs always can). */

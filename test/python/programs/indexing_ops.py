@@ -290,6 +290,16 @@ def case_nonzero():
     print(rows, cols)
 
 
+def case_argument_errors():
+    x = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    attempt("torch.gather list", lambda: torch.gather(x, 1, [0]))
+    attempt("torch.index_select list", lambda: torch.index_select(x, 0, [0]))
+    attempt("gather list", lambda: x.gather(1, [0]))
+    attempt("index_select tuple", lambda: x.index_select(0, (0,)))
+    attempt("flip kw", lambda: x.flip(dims=[0]))
+    attempt("gather sparse_grad", lambda: torch.gather(x, 1, torch.tensor([[1], [0]]), sparse_grad=False))
+
+
 for _name in [n for n in list(globals()) if n.startswith("case_")]:
     print("### " + _name)
     try:

@@ -4,6 +4,7 @@ import builtins
 from ._C import E, to_js, unsupported
 from ._tensor import (
     O,
+    _index_type_error,
     ReturnMax,
     ReturnMin,
     Tensor,
@@ -491,8 +492,10 @@ def masked_fill(input, mask, value):
     return _t(input, "masked_fill").masked_fill(mask, value)
 
 
-def gather(input, dim, index):
-    return _t(input, "gather").gather(dim, index)
+def gather(input, dim, index, *, sparse_grad=False):
+    if isinstance(input, Tensor) and not isinstance(index, Tensor):
+        raise _index_type_error("gather", index, True)
+    return _t(input, "gather").gather(dim, index, sparse_grad=sparse_grad)
 
 
 # ---- indexing, sorting and triangular ops ----
@@ -506,6 +509,8 @@ def scatter_add(input, dim, index, src):
 
 
 def index_select(input, dim, index):
+    if isinstance(input, Tensor) and not isinstance(index, Tensor):
+        raise _index_type_error("index_select", index, True)
     return _t(input, "index_select").index_select(dim, index)
 
 

@@ -1520,8 +1520,10 @@ class Tensor:
 
         return _functions.where(condition, self, other)
 
-    def gather(self, dim, index):
-        return op(O("gather", "Tensor.gather"), self._t, dim, index._t)
+    def gather(self, dim, index, *, sparse_grad=False):
+        if sparse_grad:
+            raise unsupported("Tensor.gather(sparse_grad=True)")
+        return op(O("gather", "Tensor.gather"), self._t, dim, _index_arg(index, "gather"))
 
     # ---- misc ----
     def __deepcopy__(self, memo):
@@ -1615,7 +1617,11 @@ class Tensor:
         r = call(O("topk"), self._t, k, dim, _py_bool(largest), _py_bool(sorted))
         return ReturnTopk(wrap(r.values), wrap(r.indices))
 
-    def flip(self, *dims):
+    def flip(self, *dims, **kwargs):
+        if "dims" in kwargs and not dims:
+            dims = (kwargs.pop("dims"),)
+        if kwargs:
+            raise TypeError(f"flip() got an unexpected keyword argument '{next(iter(kwargs))}'")
         if len(dims) == 0:
             raise TypeError('flip() missing 1 required positional arguments: "dims"')
         if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
@@ -1834,8 +1840,29 @@ ReturnSort.__repr__ = _return_type_repr
 ReturnTopk.__repr__ = _return_type_repr
 
 
-def _index_arg(index, fname):
+def _index_arg(index, fname, function=False):
     """The engine tensor of an `index` argument, with PyTorch's TypeError for anything else."""
     if isinstance(index, Tensor):
         return index._t
-    raise TypeError(f"{fname}(): argument 'index' (position 2) must be Tensor, not {type(index).__name__}")
+    raise _index_type_error(fname, index, function)
+
+
+def _index_type_error(fname, index, function=False):
+    tp = type(index).__name__
+    if fname in ("gather", "index_select"):
+        kw = "*, bool sparse_grad" if fname == "gather" else ""
+        if function:
+            kw = (kw + ", Tensor out") if kw else "*, Tensor out"
+            head, got = "Tensor input, ", f"Tensor, int, {tp}"
+            why1 = why2 = ""
+        else:
+            head, got = "", f"int, {tp}"
+            bad = "      didn't match because some of the arguments have invalid types: "
+            why1 = "" if fname == "gather" else f"{bad}(int, !{tp}!)\n"
+            why2 = "" if fname == "gather" else f"{bad}(!int!, !{tp}!)\n"
+        tail = f", {kw}" if kw else ""
+        return TypeError(
+            f"{fname}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+            f" * ({head}int dim, Tensor index{tail})\n{why1} * ({head}name dim, Tensor index{tail})\n{why2}"
+        )
+    return TypeError(f"{fname}(): argument 'index' (position 2) must be Tensor, not {tp}")

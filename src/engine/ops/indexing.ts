@@ -924,17 +924,28 @@ function triOp(name: "tril" | "triu") {
     saves: noSaves,
   });
   return (a: Tensor, diagonal = 0): Tensor => {
-    if (a.dim() === 0) {
-      throw new TorchError("IndexError", "Dimension specified as -2 but tensor has no dimensions");
-    }
-    if (a.dim() < 2) {
-      throw new TorchError(
-        "IndexError",
-        `Dimension out of range (expected to be in range of [-1, 0], but got -2)`,
-      );
-    }
+    checkTriRank(a);
     return run([a], { diagonal });
   };
+}
+
+function checkTriRank(a: Tensor): void {
+  if (a.dim() === 0) {
+    throw new TorchError("IndexError", "Dimension specified as -2 but tensor has no dimensions");
+  }
+  if (a.dim() < 2) {
+    throw new TorchError(
+      "IndexError",
+      `Dimension out of range (expected to be in range of [-1, 0], but got -2)`,
+    );
+  }
+}
+
+/** `a.tril_(diagonal)` / `a.triu_(diagonal)`: in place, TrilBackward0 / TriuBackward0. */
+export function triInplace(a: Tensor, upper: boolean, diagonal = 0): Tensor {
+  checkTriRank(a);
+  const name = upper ? "triu" : "tril";
+  return runInplace(getOp(name), a, [], { diagonal }, `${name}_`);
 }
 
 /** `torch.tril(a, diagonal=0)`: TrilBackward0. */

@@ -206,6 +206,9 @@ def case_flip_roll():
     (x.roll((1, 2), (1, 1)) * w).sum().backward()
     print(x.grad)
     print(torch.flip(torch.tensor(3.0), [0]), torch.roll(torch.tensor(3.0), 1))
+    print(x.fliplr(), torch.flipud(x), torch.flipud(torch.ones(3)))
+    attempt("fliplr 1-D", lambda: torch.fliplr(torch.ones(3)))
+    attempt("flipud 0-D", lambda: torch.flipud(torch.tensor(1.0)))
     attempt("flip dup", lambda: x.flip([0, 0]))
     attempt("flip 2", lambda: x.flip(2))
     attempt("flip int", lambda: torch.flip(x, 1))
@@ -228,7 +231,15 @@ def case_tril_triu():
     mask = torch.tril(torch.ones(4, 4)) == 0
     scores = torch.zeros(4, 4).masked_fill(mask, float("-inf"))
     print(scores.softmax(dim=-1))
+    m = torch.ones(3, 3)
+    print(m.tril_(-1), m)
+    y = x * 1
+    y.triu_()
+    print(y)
+    y.sum().backward()
+    print(x.grad)
     attempt("1-D", lambda: torch.tensor([1.0, 2.0]).tril())
+    attempt("1-D in place", lambda: torch.tensor([1.0, 2.0]).tril_())
     attempt("0-D", lambda: torch.tril(torch.tensor(1.0)))
 
 

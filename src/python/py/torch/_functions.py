@@ -536,6 +536,14 @@ def flip(input, dims):
     return _t(input, "flip").flip(dims)
 
 
+def fliplr(input):
+    return _t(input, "fliplr").fliplr()
+
+
+def flipud(input):
+    return _t(input, "flipud").flipud()
+
+
 def roll(input, shifts, dims=None):
     return _t(input, "roll").roll(shifts, dims)
 

@@ -1628,6 +1628,16 @@ class Tensor:
             dims = dims[0]
         return op(O("flip"), self._t, js_list(dims))
 
+    def fliplr(self):
+        if self.dim() < 2:
+            raise RuntimeError("Input must be >= 2-d.")
+        return self.flip(1)
+
+    def flipud(self):
+        if self.dim() < 1:
+            raise RuntimeError("Input must be >= 1-d.")
+        return self.flip(0)
+
     def roll(self, shifts, dims=None):
         sh = shifts if isinstance(shifts, _py_int) else js_list(shifts)
         ds = to_js([]) if dims is None else dims if isinstance(dims, _py_int) else js_list(dims)
@@ -1638,6 +1648,14 @@ class Tensor:
 
     def triu(self, diagonal=0):
         return op(O("triu"), self._t, diagonal)
+
+    def tril_(self, diagonal=0):
+        call(O("triInplace"), self._t, False, diagonal)
+        return self
+
+    def triu_(self, diagonal=0):
+        call(O("triInplace"), self._t, True, diagonal)
+        return self
 
     def diag(self, diagonal=0):
         return op(O("diag"), self._t, diagonal)

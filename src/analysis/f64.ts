@@ -56,6 +56,7 @@ export const MOVEMENT_OPS = new Set([
  * through the engine on position tensors numbered from 1, so a 0 in the result is a zero written.
  */
 export const SELECT_OPS = new Set([
+  "index_fill",
   "gather",
   "index_select",
   "flip",

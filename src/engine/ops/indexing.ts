@@ -13,8 +13,8 @@ import { TorchError } from "../errors.ts";
 import { defineOp, getOp, runInplace } from "../registry.ts";
 import { formatShape, normalizeDim, numel, type Shape, stridesOf } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
-import { zeros } from "./creation.ts";
-import { expand, unbind, unsqueeze } from "./view.ts";
+import { arange, zeros } from "./creation.ts";
+import { expand, unbind, unsqueeze, view } from "./view.ts";
 
 const f = Math.fround;
 
@@ -429,6 +429,86 @@ export function indexAddInplace(a: Tensor, dim: number, index: Tensor, src: Tens
   runInplace(getOp("index_add"), a, [src], { dim: d, index, alpha }, "index_add_");
   saveOn(a, index);
   return a;
+}
+
+// ---------------------------------------------------------------------------------------------
+// index_fill
+
+/** The flat positions (each once) of the slices at `index` along `dim`. */
+function filledPositions(shape: Shape, dim: number, index: Tensor): number[] {
+  const s = shape.length === 0 ? [1] : shape;
+  const size = s[dim];
+  const outer = numel(s.slice(0, dim));
+  const inner = numel(s.slice(dim + 1));
+  const picked = new Set<number>();
+  for (const v of index.values) {
+    if (v < -size || v >= size) {
+      throw new TorchError(
+        "IndexError",
+        `index ${v} is out of bounds for dimension ${dim} with size ${size}`,
+      );
+    }
+    picked.add(v < 0 ? v + size : v);
+  }
+  const out: number[] = [];
+  for (let o = 0; o < outer; o++)
+    for (const j of picked) for (let i = 0; i < inner; i++) out.push((o * size + j) * inner + i);
+  return out;
+}
+
+const runIndexFill = defineOp<IndexAttrs & { value: number | null }>({
+  name: "index_fill",
+  gradFn: (inputs) => (inputs.length > 1 ? "IndexFillBackward1" : "IndexFillBackward0"),
+  forward: ([a, v], { dim, index, value }) => {
+    const out = a.values.slice();
+    const fill = castValue(a.dtype, v ? v.values[0] : value!);
+    for (const p of filledPositions(a.shape, dim, index)) out[p] = fill;
+    return new Tensor(out, a.shape, a.dtype);
+  },
+  backward: (g, { inputs: [a], attrs: { dim, index } }, [na, nv]) => {
+    const pos = filledPositions(a.shape, dim, index);
+    const gv = g.values;
+    let filled = 0;
+    for (const p of pos) filled += gv[p];
+    const kept = Float32Array.from(gv);
+    for (const p of pos) kept[p] = 0;
+    return [
+      na ? new Tensor(kept, a.shape, "float32") : null,
+      nv ? new Tensor(Float32Array.of(filled), [], "float32") : null,
+    ];
+  },
+  diffBackward: (g, { attrs: { dim, index } }, [na, nv]) => {
+    if (nv) {
+      throw new TorchError(
+        "NotImplementedError",
+        "gradlens does not support create_graph=True through IndexFillBackward1 to its value yet",
+      );
+    }
+    return [na ? indexFill(g, dim, index, 0) : null, null];
+  },
+  saves: noSaves,
+});
+
+/** `a.index_fill(dim, index, value)`: IndexFillBackward0 (a number) or IndexFillBackward1 (a 0-dim tensor). */
+export function indexFill(a: Tensor, dim: number, index: Tensor, value: Tensor | number | boolean): Tensor {
+  const d = normalizeDim(dim, a.dim());
+  if (index.dim() > 1) throw new TorchError("RuntimeError", "Index has to be a vector/scalar");
+  if (index.dtype !== "int64")
+    throw new TorchError("IndexError", "index_fill_(): Expected dtype int64 for index.");
+  let out: Tensor;
+  if (value instanceof Tensor) {
+    if (value.dim() !== 0) {
+      throw new TorchError(
+        "RuntimeError",
+        `index_fill_ only supports a 0-dimensional value tensor, but got tensor with ${value.dim()} dimension(s).`,
+      );
+    }
+    out = runIndexFill([a, value], { dim: d, index, value: null });
+  } else {
+    out = runIndexFill([a], { dim: d, index, value: Number(value) });
+  }
+  saveOn(out, index);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1033,6 +1113,12 @@ const runTrace = defineOp<Record<string, never>>({
     const out = new Float32Array(a.numel());
     for (let i = 0; i < Math.min(rows, cols); i++) out[i * cols + i] = g.values[0];
     return [new Tensor(out, a.shape, "float32")];
+  },
+  // ATen's trace_backward: zeros(n * m).index_fill_(0, arange(0, n * m, m + 1), grad).view(n, m)
+  diffBackward: (g, { inputs: [a] }) => {
+    const [rows, cols] = a.shape;
+    const diagonal = arange(0, rows * cols, cols + 1, { dtype: "int64" });
+    return [view(indexFill(zeros([rows * cols]), 0, diagonal, g), [rows, cols])];
   },
   saves: noSaves,
 });

@@ -44,6 +44,12 @@ def case_flip_roll_tri_diag():
     show("diag1", v.diag(), [v])
     sq = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     show("diag2sq", sq.diag(), [sq])
+    show("trace", sq.trace(), [sq])
+    rect = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    show("trace rect", rect.trace(), [rect])
+    (g,) = torch.autograd.grad(rect.trace() ** 2, rect, create_graph=True)
+    print(g.grad_fn.name(), g.grad_fn.next_functions[0][0].name())
+    show("index_fill", rect.index_fill(1, torch.tensor([1]), 0.5), [rect])
 
 
 def case_hessian_vector():

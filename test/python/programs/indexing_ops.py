@@ -96,6 +96,23 @@ def case_index_add():
     attempt("float index", lambda: x.index_add(1, torch.tensor([0.0, 1.0]), s))
 
 
+def case_index_fill():
+    x = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    y = x.index_fill(1, torch.tensor([0, 2]), -1.0)
+    print(y, len(y.grad_fn.next_functions))
+    v = torch.tensor(7.0, requires_grad=True)
+    z = torch.index_fill(x, 1, torch.tensor([0, 2, 0]), v)
+    print(z, len(z.grad_fn.next_functions))
+    (z * torch.arange(6.0).view(2, 3)).sum().backward()
+    print(x.grad, v.grad)
+    print(x.index_fill(1, torch.tensor([-1]), 0.0), x.index_fill(0, torch.tensor(1), 2.0))
+    attempt("index 3", lambda: x.index_fill(1, torch.tensor([3]), 0.0))
+    attempt("2-D index", lambda: x.index_fill(1, torch.tensor([[0]]), 0.0))
+    attempt("float index", lambda: x.index_fill(1, torch.tensor([0.0]), 0.0))
+    attempt("1-D value", lambda: x.index_fill(1, torch.tensor([0]), torch.tensor([1.0, 2.0])))
+    attempt("dim 2", lambda: x.index_fill(2, torch.tensor([0]), 1.0))
+
+
 def case_scatter_inplace():
     w = torch.zeros(2, 3)
     w.scatter_(1, torch.tensor([[0, 0], [1, 0]]), 5.0)

@@ -518,6 +518,10 @@ def index_add(input, dim, index, source, *, alpha=1):
     return _t(input, "index_add").index_add(dim, index, source, alpha=alpha)
 
 
+def index_fill(input, dim, index, value):
+    return _t(input, "index_fill").index_fill(dim, index, value)
+
+
 def sort(input, dim=-1, descending=False, *, stable=False):
     return _t(input, "sort").sort(dim, descending, stable=stable)
 

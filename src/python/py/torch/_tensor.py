@@ -1604,6 +1604,10 @@ class Tensor:
         call(O("indexAddInplace"), self._t, dim, _index_arg(index, "index_add_"), source._t, alpha)
         return self
 
+    def index_fill(self, dim, index, value):
+        v = value._t if isinstance(value, Tensor) else value
+        return op(O("indexFill"), self._t, dim, _index_arg(index, "index_fill"), v)
+
     def sort(self, dim=-1, descending=False, *, stable=False):
         r = call(O("sort"), self._t, dim, _py_bool(descending), _py_bool(stable))
         return ReturnSort(wrap(r.values), wrap(r.indices))

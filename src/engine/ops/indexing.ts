@@ -14,6 +14,8 @@ import { defineOp, getOp, runInplace } from "../registry.ts";
 import { formatShape, normalizeDim, numel, type Shape, stridesOf } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 import { arange, zeros } from "./creation.ts";
+import { div, mul } from "./elementwise.ts";
+import { cumsum } from "./reduce.ts";
 import { expand, unbind, unsqueeze, view } from "./view.ts";
 
 const f = Math.fround;
@@ -1175,10 +1177,11 @@ const runCumprod = defineOp<{ dim: number }>({
         let hasZero = false;
         for (let j = 0; j < size; j++) if (xv[at(j)] === 0) hasZero = true;
         if (!hasZero) {
+          // reversed_cumsum(output * grad).div(input); cumsum accumulates in double
           let acc = 0;
           for (let j = size - 1; j >= 0; j--) {
-            acc = f(acc + f(gv[at(j)] * ov[at(j)]));
-            res[at(j)] = f(acc / xv[at(j)]);
+            acc += f(gv[at(j)] * ov[at(j)]);
+            res[at(j)] = f(f(acc) / xv[at(j)]);
           }
         } else {
           for (let j = 0; j < size; j++) {
@@ -1197,6 +1200,19 @@ const runCumprod = defineOp<{ dim: number }>({
       }
     }
     return [new Tensor(res, a.shape, "float32")];
+  },
+  // ATen's cumprod_backward for an input without zeros: reversed_cumsum(output * grad, dim).div(input)
+  diffBackward: (g, { inputs: [a], out, attrs: { dim } }) => {
+    const size = a.dim() === 0 ? 1 : a.shape[dim];
+    if (a.numel() <= 1 || size === 1) return [g];
+    if (a.values.some((v) => v === 0)) {
+      throw new TorchError(
+        "NotImplementedError",
+        "gradlens does not support create_graph=True through CumprodBackward0 of an input with zeros yet",
+      );
+    }
+    const w = mul(out, g);
+    return [div(flip(cumsum(flip(w, [dim]), dim), [dim]), a)];
   },
   saves: () => ({ inputs: [0], output: true }),
 });

@@ -52,6 +52,16 @@ def case_flip_roll_tri_diag():
     show("index_fill", rect.index_fill(1, torch.tensor([1]), 0.5), [rect])
 
 
+def case_cumprod():
+    v = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    show("cumprod", v.cumprod(0), [v])
+    m = torch.tensor([[0.5, -2.0, 1.5], [3.0, 0.25, -1.0]], requires_grad=True)
+    show("cumprod 2-D", m.cumprod(1), [m])
+    show("cumprod dim 0", m.cumprod(0), [m])
+    s1 = torch.tensor([[2.0, 3.0]], requires_grad=True)
+    show("cumprod size 1", s1.cumprod(0), [s1])
+
+
 def case_hessian_vector():
     x = torch.tensor([0.5, -1.0, 2.0, 0.25], requires_grad=True)
     y = (x.sort().values * torch.arange(1.0, 5.0)).pow(2).sum()

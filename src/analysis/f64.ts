@@ -57,6 +57,7 @@ export const MOVEMENT_OPS = new Set([
  */
 export const SELECT_OPS = new Set([
   "index_fill",
+  "diagonal_backward",
   "gather",
   "index_select",
   "flip",
@@ -385,14 +386,18 @@ function mathOp(op: string, inputs: F64[], attrs: F64Attrs, outShape: number[]):
       for (let i = 0; i < Math.min(rows, cols); i++) t += a.data[i * cols + i];
       return { shape: [], dtype: "float32", data: Float64Array.of(t) };
     }
+    case "cumsum":
     case "cumprod": {
       const shape = a.shape.length === 0 ? [1] : a.shape;
-      const dim = attrs.dim as number;
+      const d = attrs.dim as number;
+      const dim = d < 0 ? d + shape.length : d;
       const size = shape[dim];
       const inner = numel(shape.slice(dim + 1));
       const data = Float64Array.from(a.data);
       for (let i = 0; i < data.length; i++) {
-        if (Math.floor(i / inner) % size !== 0) data[i] *= data[i - inner];
+        if (Math.floor(i / inner) % size === 0) continue;
+        if (op === "cumsum") data[i] += data[i - inner];
+        else data[i] *= data[i - inner];
       }
       return { shape: a.shape, dtype: "float32", data };
     }
@@ -563,6 +568,7 @@ const MATH_OPS = new Set([
   "cumprod",
   "scatter_add",
   "index_add",
+  "cumsum",
 ]);
 
 /** Whether evalF64 can compute the op (a float output; non-float outputs always can). */

@@ -15,7 +15,10 @@ import type { PythonRuntime } from "../../src/python/runtime.ts";
 import type { Trace } from "../../src/trace/schema.ts";
 
 const path = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
-const PROGRAMS = [path("../python/programs/indexing_ops.py")];
+const PROGRAMS = [
+  path("../python/programs/indexing_ops.py"),
+  path("../python/programs/indexing_higher_order.py"),
+];
 /** Not recomputable by nature: random draws, and in-place writes through `.data` (no before-values). */
 const SKIP = new Set(["uniform", "normal", "requires_grad", "detach", "setitem", "index_put", "index"]);
 

@@ -1076,12 +1076,32 @@ const runDiag = defineOp<{ diagonal: number }>({
     return [new Tensor(out, a.shape, "float32")];
   },
   diffBackward: (g, { inputs: [a], attrs: { diagonal } }) => {
-    if (a.dim() === 1) return [diag(g, diagonal)];
-    if (a.shape[0] === a.shape[1] && diagonal === 0) return [diag(g, 0)];
-    throw new TorchError(
-      "NotImplementedError",
-      "gradlens does not support create_graph=True through DiagBackward0 of a non-square matrix yet",
-    );
+    // ATen's diag_backward: grad.diag(diagonal) for a vector or a square matrix, else diagonal_backward
+    if (a.dim() === 1 || a.shape[0] === a.shape[1]) return [diag(g, diagonal)];
+    return [runDiagonalBackward([g], { shape: [...a.shape], diagonal })];
+  },
+  saves: noSaves,
+});
+
+/** ATen's diagonal_backward (of a 2-D input): the grad laid on the diagonal of zeros. */
+const runDiagonalBackward = defineOp<{ shape: number[]; diagonal: number }>({
+  name: "diagonal_backward",
+  gradFn: "DiagonalBackwardBackward0",
+  forward: ([g], { shape, diagonal }) => {
+    const out = new Float32Array(numel(shape));
+    const gv = g.values;
+    diagonalPositions(shape[0], shape[1], diagonal).forEach((p, i) => (out[p] = gv[i]));
+    return new Tensor(out, shape, "float32");
+  },
+  backward: (gg, { inputs: [g], attrs: { shape, diagonal } }) => {
+    const v = gg.values;
+    return [
+      new Tensor(
+        Float32Array.from(diagonalPositions(shape[0], shape[1], diagonal), (p) => v[p]),
+        g.shape,
+        "float32",
+      ),
+    ];
   },
   saves: noSaves,
 });

@@ -69,7 +69,7 @@ export const SELECT_OPS = new Set([
 ]);
 
 /** Ops whose choice of elements depends on the values (sort, topk): replayed on the values' ranks. */
-export const RANKED_OPS = new Set(["sort", "topk"]);
+export const RANKED_OPS = new Set(["sort", "topk", "median", "median_dim"]);
 
 /** Reductions over `dim` (a list or null for all) with keepdim: for each output element, its input elements. */
 function groups(

@@ -847,6 +847,89 @@ export function topk(
 }
 
 // ---------------------------------------------------------------------------------------------
+// median
+
+/**
+ * The lower median of `keys` and its index, as ATen's median kernels pick it: the first NaN when
+ * there is one, else the ((n - 1) / 2)-th element of the order by (value, index), ties by index.
+ */
+function medianOf(keys: ArrayLike<number>): { value: number; index: number } {
+  const n = keys.length;
+  for (let i = 0; i < n; i++) if (keys[i] !== keys[i]) return { value: NaN, index: i };
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((i, j) => keys[i] - keys[j] || i - j);
+  const index = order[(n - 1) >> 1];
+  return { value: keys[index], index };
+}
+
+const runMedian = defineOp<Record<string, never>>({
+  name: "median",
+  gradFn: "MedianBackward0",
+  forward: ([a]) => {
+    const value = a.numel() === 0 ? NaN : medianOf(a.values).value;
+    return new Tensor(allocate(a.dtype, 1).fill(castValue(a.dtype, value)), [], a.dtype);
+  },
+  // ATen's evenly_distribute_backward: the grad shared by every element equal to the median
+  backward: (g, { inputs: [a], out }) => {
+    const m = out.values[0];
+    const av = a.values;
+    const hit = (x: number) => x === m || (x !== x && m !== m);
+    let count = 0;
+    for (const x of av) if (hit(x)) count++;
+    const share = f(g.values[0] / count);
+    return [
+      new Tensor(
+        Float32Array.from(av, (x) => (hit(x) ? share : 0)),
+        a.shape,
+        "float32",
+      ),
+    ];
+  },
+  saves: () => ({ inputs: [0], output: true }),
+});
+
+const runMedianDim = defineOp<{ dim: number; keepdim: boolean }>({
+  name: "median_dim",
+  gradFn: "MedianBackward1",
+  forward: ([a], { dim, keepdim }) => {
+    const r = alongDim(a, dim, 1, (keys, idx) => {
+      const { value, index } = medianOf(keys);
+      keys[0] = value;
+      idx[0] = index;
+    });
+    const shape = a.dim() === 0 ? [] : keepdim ? r.values.shape : a.shape.filter((_, d) => d !== dim);
+    const values = new Tensor(r.values.values, shape, a.dtype);
+    indicesOf.set(values, new Tensor(r.indices.values, shape, "int64"));
+    return values;
+  },
+  backward: (g, { inputs: [a], out, attrs: { dim } }) => {
+    const idx = indicesOf.get(out)!;
+    const kept = a.dim() === 0 ? [] : a.shape.map((s, d) => (d === dim ? 1 : s));
+    return [
+      selectedGrad(new Tensor(g.values, kept, "float32"), a, dim, new Tensor(idx.values, kept, "int64")),
+    ];
+  },
+  saves: noSaves,
+});
+
+/** `torch.median(a)`: the lower median (MedianBackward0); NaN when any element is NaN or a is empty. */
+export function median(a: Tensor): Tensor {
+  return runMedian([a], {});
+}
+
+/** `torch.median(a, dim, keepdim)`: {values (MedianBackward1), indices}. */
+export function medianDim(a: Tensor, dim: number, keepdim = false): { values: Tensor; indices: Tensor } {
+  const d = normalizeDim(dim, a.dim());
+  if (a.dim() > 0 && a.shape[d] === 0) {
+    throw new TorchError("IndexError", `median(): Expected reduction dim ${d} to have non-zero size.`);
+  }
+  const values = runMedianDim([a], { dim: d, keepdim });
+  const indices = indicesOf.get(values)!;
+  saveOn(values, indices, true);
+  return { values, indices };
+}
+
+// ---------------------------------------------------------------------------------------------
 // flip / roll
 
 /** For each row-major element of the output, the row-major position in `a` it comes from. */

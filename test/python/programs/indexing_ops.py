@@ -200,6 +200,28 @@ def case_sort():
     attempt("dim 2", lambda: y.sort(dim=2))
 
 
+def case_median():
+    x = torch.tensor([3.0, 1.0, 2.0, 1.0, 5.0, 2.0], requires_grad=True)
+    m = x.median()
+    print(m)
+    m.backward()
+    print(x.grad)
+    y = torch.tensor([[2.0, 2.0, 1.0, 2.0], [0.0, 3.0, 3.0, 1.0]], requires_grad=True)
+    r = y.median(1)
+    print(r)
+    (r.values * torch.tensor([1.0, 2.0])).sum().backward()
+    print(y.grad)
+    v, i = torch.median(y, 0, keepdim=True)
+    print(v, i)
+    print(torch.tensor([1.0, float("nan"), 2.0]).median(), torch.tensor([[1.0, float("nan"), 2.0]]).median(1))
+    print(torch.tensor([4, 1, 3, 2]).median(), torch.tensor([]).median(), torch.tensor(3.0).median(0))
+    for n in [5, 17, 40, 101]:
+        t = torch.tensor([[float((i * 37 + n * 11) % 3) for i in range(n)]])
+        print(n, t.median(1).indices.tolist(), t.median().item())
+    attempt("dim 2", lambda: y.median(2))
+    attempt("empty dim", lambda: torch.ones(2, 0).median(1))
+
+
 def case_max_dim_return_type():
     x = torch.tensor([[1.0, 5.0], [7.0, 2.0]], requires_grad=True)
     r = x.max(dim=1)

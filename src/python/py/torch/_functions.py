@@ -522,6 +522,10 @@ def index_fill(input, dim, index, value):
     return _t(input, "index_fill").index_fill(dim, index, value)
 
 
+def median(input, dim=None, keepdim=False):
+    return _t(input, "median").median(dim, keepdim)
+
+
 def sort(input, dim=-1, descending=False, *, stable=False):
     return _t(input, "sort").sort(dim, descending, stable=stable)
 

@@ -1615,6 +1615,12 @@ class Tensor:
     def argsort(self, dim=-1, descending=False, *, stable=False):
         return op(O("argsort"), self._t, dim, _py_bool(descending), _py_bool(stable))
 
+    def median(self, dim=None, keepdim=False):
+        if dim is None:
+            return op(O("median"), self._t)
+        r = call(O("medianDim"), self._t, dim, _py_bool(keepdim))
+        return ReturnMedian(wrap(r.values), wrap(r.indices))
+
     def topk(self, k, dim=-1, largest=True, sorted=True):
         if not isinstance(k, _py_int) or isinstance(k, _py_bool):
             raise TypeError(f"topk(): argument 'k' (position 1) must be int, not {type(k).__name__}")
@@ -1858,6 +1864,8 @@ for _cls in (Tensor, Size, dtype, device):
 # ---- indexing, sorting and triangular ops: helpers ----
 ReturnSort = namedtuple("sort", ["values", "indices"])
 ReturnTopk = namedtuple("topk", ["values", "indices"])
+ReturnMedian = namedtuple("median", ["values", "indices"])
+ReturnMedian.__repr__ = _return_type_repr
 ReturnSort.__repr__ = _return_type_repr
 ReturnTopk.__repr__ = _return_type_repr
 

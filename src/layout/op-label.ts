@@ -152,6 +152,10 @@ function parts(op: string, a: Attrs, f32: boolean): string | null {
       const name = op === "scatter" && a.add === true ? "scatter_add" : op;
       return d && `${name} ${d}`;
     }
+    case "median_dim": {
+      const d = dimsText(a.dim);
+      return d && `median ${d}${a.keepdim === true ? " keepdim" : ""}`;
+    }
     case "sort":
       return a.descending === true ? "sort descending" : null;
     case "topk":

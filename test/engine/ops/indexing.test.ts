@@ -177,5 +177,6 @@ describe("indexing ops against PyTorch", () => {
     expect(opTitle("flip", { dims: [0] })).toBe("flip (0,)");
     expect(opTitle("tril", { diagonal: -1 })).toBe("tril -1");
     expect(opTitle("tril", { diagonal: 0 })).toBe("tril");
+    expect(opTitle("median_dim", { dim: 1, keepdim: false })).toBe("median dim=1");
   });
 });

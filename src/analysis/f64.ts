@@ -51,6 +51,26 @@ export const MOVEMENT_OPS = new Set([
   "where",
 ]);
 
+/**
+ * Ops that pick input elements and may write zeros (gather, tril, diag, scatter, ...): replayed
+ * through the engine on position tensors numbered from 1, so a 0 in the result is a zero written.
+ */
+export const SELECT_OPS = new Set([
+  "index_fill",
+  "diagonal_backward",
+  "gather",
+  "index_select",
+  "flip",
+  "roll",
+  "tril",
+  "triu",
+  "diag",
+  "scatter",
+]);
+
+/** Ops whose choice of elements depends on the values (sort, topk): replayed on the values' ranks. */
+export const RANKED_OPS = new Set(["sort", "topk", "median", "median_dim"]);
+
 /** Reductions over `dim` (a list or null for all) with keepdim: for each output element, its input elements. */
 function groups(
   shape: readonly number[],
@@ -327,6 +347,60 @@ function mathOp(op: string, inputs: F64[], attrs: F64Attrs, outShape: number[]):
         data: Float64Array.of(attrs.reduction === "mean" ? s / total : s),
       };
     }
+    case "scatter": {
+      // scatter_add (plain scatter is a selection): self plus src at the indexed places
+      const src = inputs[1];
+      const index = attrs.index as F64;
+      const data = Float64Array.from(a.data);
+      const targets = indexedTargets(a.shape, attrs.dim as number, index);
+      const sstrides = src.shape.map((_, d) => numel(src.shape.slice(d + 1)));
+      const istrides = index.shape.map((_, d) => numel(index.shape.slice(d + 1)));
+      targets.forEach((t, k) => {
+        let p = 0;
+        for (let d = 0; d < index.shape.length && src.shape.length > 0; d++)
+          p += (Math.floor(k / istrides[d]) % index.shape[d]) * sstrides[d];
+        data[t] += src.data[p];
+      });
+      return { shape: a.shape, dtype: a.dtype, data };
+    }
+    case "index_add": {
+      const src = inputs[1];
+      const index = attrs.index as F64;
+      const alpha = numAttr(at, "alpha", 1);
+      const shape = a.shape.length === 0 ? [1] : a.shape;
+      const dim = attrs.dim as number;
+      const size = shape[dim];
+      const n = index.data.length;
+      const outer = numel(shape.slice(0, dim));
+      const inner = numel(shape.slice(dim + 1));
+      const data = Float64Array.from(a.data);
+      for (let o = 0; o < outer; o++)
+        for (let k = 0; k < n; k++)
+          for (let i = 0; i < inner; i++)
+            data[(o * size + index.data[k]) * inner + i] += alpha * src.data[(o * n + k) * inner + i];
+      return { shape: a.shape, dtype: a.dtype, data };
+    }
+    case "trace": {
+      const [rows, cols] = a.shape;
+      let t = 0;
+      for (let i = 0; i < Math.min(rows, cols); i++) t += a.data[i * cols + i];
+      return { shape: [], dtype: "float32", data: Float64Array.of(t) };
+    }
+    case "cumsum":
+    case "cumprod": {
+      const shape = a.shape.length === 0 ? [1] : a.shape;
+      const d = attrs.dim as number;
+      const dim = d < 0 ? d + shape.length : d;
+      const size = shape[dim];
+      const inner = numel(shape.slice(dim + 1));
+      const data = Float64Array.from(a.data);
+      for (let i = 0; i < data.length; i++) {
+        if (Math.floor(i / inner) % size === 0) continue;
+        if (op === "cumsum") data[i] += data[i - inner];
+        else data[i] *= data[i - inner];
+      }
+      return { shape: a.shape, dtype: "float32", data };
+    }
     case "masked_fill": {
       const mask = attrs.mask as F64;
       const value = attrs.value as number;
@@ -379,6 +453,58 @@ function moveOp(op: string, inputs: F64[], engineAttrs: Record<string, unknown>)
   return { shape: [...out.shape], dtype: "float32", data: Float64Array.from(out.values, (p) => all[p]) };
 }
 
+/** A selection op through the engine on positions from 1 (0 marks a zero, or scatter's value). */
+function selectOp(op: string, inputs: F64[], engineAttrs: Record<string, unknown>): F64 {
+  const all: number[] = [];
+  const args = inputs.map((t) => {
+    const p = positions(t.shape, all.length + 1);
+    for (const v of t.data) all.push(v);
+    return p;
+  });
+  if (all.length >= 2 ** 24 - 1)
+    throw new TorchError(
+      "NotImplementedError",
+      `gradlens cannot replay '${op}' on more than 2^24 elements in float64`,
+    );
+  const value = typeof engineAttrs.value === "number" ? engineAttrs.value : null;
+  if (engineAttrs.add)
+    throw new TorchError("NotImplementedError", `gradlens cannot replay scatter_add in float64 yet`);
+  const attrs = value === null ? engineAttrs : { ...engineAttrs, value: 0 };
+  const out = silently(() => noGrad(() => getOp(op).forward(args, attrs)));
+  const data = Float64Array.from(out.values, (p) => (p === 0 ? (value ?? 0) : all[p - 1]));
+  return { shape: [...out.shape], dtype: "float32", data };
+}
+
+/** sort / topk through the engine on the ranks of the values (ties stay ties, NaN stays NaN). */
+function rankedOp(op: string, a: F64, engineAttrs: Record<string, unknown>): F64 {
+  const distinct = [...new Set(Array.from(a.data).filter((x) => x === x))].sort((x, y) => x - y);
+  const rank = new Map(distinct.map((x, i) => [x, i]));
+  const ranks = Float32Array.from(a.data, (x) => (x === x ? rank.get(x)! : NaN));
+  const out = silently(() =>
+    noGrad(() => getOp(op).forward([new Tensor(ranks, a.shape, "float32")], engineAttrs)),
+  );
+  return {
+    shape: [...out.shape],
+    dtype: "float32",
+    data: Float64Array.from(out.values, (r) => (r === r ? distinct[r] : NaN)),
+  };
+}
+
+/** The flat positions in a tensor of `shape` that the elements of `index` address along `dim`. */
+function indexedTargets(shape: readonly number[], dim: number, index: F64): number[] {
+  const rank = shape.length;
+  const strides = shape.map((_, d) => numel(shape.slice(d + 1)));
+  const istrides = index.shape.map((_, d) => numel(index.shape.slice(d + 1)));
+  return Array.from(index.data, (v, k) => {
+    let p = 0;
+    for (let d = 0; d < rank && index.shape.length > 0; d++) {
+      const c = Math.floor(k / istrides[d]) % index.shape[d];
+      p += (d === dim ? v : c) * strides[d];
+    }
+    return rank === 0 ? 0 : p;
+  });
+}
+
 /**
  * One op in float64. `engineAttrs` are the attrs as the engine's forward takes them (tensors as
  * engine tensors), for the ops run through the engine. Throws a NotImplementedError naming the op
@@ -398,6 +524,10 @@ export function evalF64(
     return { shape: [...out.shape], dtype: out.dtype, data: Float64Array.from(out.values) };
   }
   if (MOVEMENT_OPS.has(op)) return moveOp(op, inputs, engineAttrs());
+  // scatter_add_ recorded in place is the scatter op with add set
+  if (op === "scatter_add") return evalF64("scatter", inputs, attrs, engineAttrs, outShape, outDtype);
+  if (SELECT_OPS.has(op) && !(op === "scatter" && attrs.add)) return selectOp(op, inputs, engineAttrs());
+  if (RANKED_OPS.has(op)) return rankedOp(op, inputs[0], engineAttrs());
   const r = mathOp(op, inputs, attrs, outShape);
   if (!r)
     throw new TorchError("NotImplementedError", `gradlens cannot evaluate the op '${op}' in float64 yet`);
@@ -434,9 +564,21 @@ const MATH_OPS = new Set([
   "max_dim",
   "min_dim",
   "_to_copy",
+  "trace",
+  "cumprod",
+  "scatter_add",
+  "index_add",
+  "cumsum",
 ]);
 
 /** Whether evalF64 can compute the op (a float output; non-float outputs always can). */
 export function hasF64(op: string): boolean {
-  return MOVEMENT_OPS.has(op) || UNARY[op] !== undefined || BINARY[op] !== undefined || MATH_OPS.has(op);
+  return (
+    MOVEMENT_OPS.has(op) ||
+    SELECT_OPS.has(op) ||
+    RANKED_OPS.has(op) ||
+    UNARY[op] !== undefined ||
+    BINARY[op] !== undefined ||
+    MATH_OPS.has(op)
+  );
 }

@@ -143,6 +143,31 @@ function parts(op: string, a: Attrs, f32: boolean): string | null {
       const t = tuple(op === "permute" ? a.dims : op === "repeat" ? a.repeats : a.shape);
       return t && `${op === "_unsafe_view" ? "view" : op} ${t}`;
     }
+    // indexing, sorting and triangular ops
+    case "gather":
+    case "index_select":
+    case "scatter":
+    case "cumprod": {
+      const d = dimsText(a.dim);
+      const name = op === "scatter" && a.add === true ? "scatter_add" : op;
+      return d && `${name} ${d}`;
+    }
+    case "median_dim": {
+      const d = dimsText(a.dim);
+      return d && `median ${d}${a.keepdim === true ? " keepdim" : ""}`;
+    }
+    case "sort":
+      return a.descending === true ? "sort descending" : null;
+    case "topk":
+      return typeof a.k === "number" ? `topk k=${a.k}${a.largest === false ? " smallest" : ""}` : null;
+    case "flip": {
+      const t = tuple(a.dims);
+      return t && `flip ${t}`;
+    }
+    case "tril":
+    case "triu":
+    case "diag":
+      return typeof a.diagonal === "number" && a.diagonal !== 0 ? `${op} ${a.diagonal}` : null;
   }
   if (REDUCTIONS.has(op)) {
     // cat / stack along 0 and squeeze of every size-1 dim are the defaults: nothing to say

@@ -4,6 +4,7 @@ import builtins
 from ._C import E, to_js, unsupported
 from ._tensor import (
     O,
+    _index_type_error,
     ReturnMax,
     ReturnMin,
     Tensor,
@@ -491,9 +492,92 @@ def masked_fill(input, mask, value):
     return _t(input, "masked_fill").masked_fill(mask, value)
 
 
-def gather(input, dim, index):
-    return _t(input, "gather").gather(dim, index)
+def gather(input, dim, index, *, sparse_grad=False):
+    if isinstance(input, Tensor) and not isinstance(index, Tensor):
+        raise _index_type_error("gather", index, True)
+    return _t(input, "gather").gather(dim, index, sparse_grad=sparse_grad)
 
+
+# ---- indexing, sorting and triangular ops ----
+def scatter(input, dim, index, src=None, value=None, *, reduce=None):
+    v = src if src is not None else value
+    return _t(input, "scatter").scatter(dim, index, v, reduce=reduce)
+
+
+def scatter_add(input, dim, index, src):
+    return _t(input, "scatter_add").scatter_add(dim, index, src)
+
+
+def index_select(input, dim, index):
+    if isinstance(input, Tensor) and not isinstance(index, Tensor):
+        raise _index_type_error("index_select", index, True)
+    return _t(input, "index_select").index_select(dim, index)
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    return _t(input, "index_add").index_add(dim, index, source, alpha=alpha)
+
+
+def index_fill(input, dim, index, value):
+    return _t(input, "index_fill").index_fill(dim, index, value)
+
+
+def median(input, dim=None, keepdim=False):
+    return _t(input, "median").median(dim, keepdim)
+
+
+def sort(input, dim=-1, descending=False, *, stable=False):
+    return _t(input, "sort").sort(dim, descending, stable=stable)
+
+
+def argsort(input, dim=-1, descending=False, *, stable=False):
+    return _t(input, "argsort").argsort(dim, descending, stable=stable)
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    return _t(input, "topk").topk(k, dim, largest, sorted)
+
+
+def flip(input, dims):
+    if not isinstance(dims, (tuple, list)):
+        raise TypeError(f"flip(): argument 'dims' (position 2) must be tuple of ints, not {type(dims).__name__}")
+    return _t(input, "flip").flip(dims)
+
+
+def fliplr(input):
+    return _t(input, "fliplr").fliplr()
+
+
+def flipud(input):
+    return _t(input, "flipud").flipud()
+
+
+def roll(input, shifts, dims=None):
+    return _t(input, "roll").roll(shifts, dims)
+
+
+def tril(input, diagonal=0):
+    return _t(input, "tril").tril(diagonal)
+
+
+def triu(input, diagonal=0):
+    return _t(input, "triu").triu(diagonal)
+
+
+def diag(input, diagonal=0):
+    return _t(input, "diag").diag(diagonal)
+
+
+def trace(input):
+    return _t(input, "trace").trace()
+
+
+def cumprod(input, dim, *, dtype=None):
+    return _t(input, "cumprod").cumprod(dim, dtype=dtype)
+
+
+def nonzero(input, *, as_tuple=False):
+    return _t(input, "nonzero").nonzero(as_tuple=as_tuple)
 
 __all__ = [
     _k

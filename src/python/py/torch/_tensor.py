@@ -1520,8 +1520,10 @@ class Tensor:
 
         return _functions.where(condition, self, other)
 
-    def gather(self, dim, index):
-        return op(O("gather", "Tensor.gather"), self._t, dim, index._t)
+    def gather(self, dim, index, *, sparse_grad=False):
+        if sparse_grad:
+            raise unsupported("Tensor.gather(sparse_grad=True)")
+        return op(O("gather", "Tensor.gather"), self._t, dim, _index_arg(index, "gather"))
 
     # ---- misc ----
     def __deepcopy__(self, memo):
@@ -1555,6 +1557,130 @@ class Tensor:
         values = self.detach().reshape(-1).tolist()
         keep_grad = self.requires_grad and self.is_leaf
         return (_rebuild_tensor, (values, tuple(self.shape), self.dtype.name, keep_grad, isinstance(self, Parameter)))
+
+    # ---- indexing, sorting and triangular ops (gather/scatter/index_select, sort/topk, flip/roll,
+    # tril/triu/diag/trace, cumprod, nonzero) ----
+    def scatter(self, dim, index, src=_NO, value=_NO, *, reduce=None):
+        if reduce is not None:
+            raise unsupported(f"Tensor.scatter(reduce={reduce!r})")
+        if src is _NO:
+            src = value
+        if src is _NO:
+            raise TypeError("scatter() missing required argument 'src' or 'value'")
+        s = src._t if isinstance(src, Tensor) else src
+        return op(O("scatter"), self._t, dim, _index_arg(index, "scatter"), s)
+
+    def scatter_add(self, dim, index, src):
+        if not isinstance(src, Tensor):
+            raise TypeError(f"scatter_add(): argument 'src' (position 3) must be Tensor, not {type(src).__name__}")
+        return op(O("scatterAdd"), self._t, dim, _index_arg(index, "scatter_add"), src._t)
+
+    def scatter_(self, dim, index, src=_NO, value=_NO, *, reduce=None):
+        if reduce is not None:
+            raise unsupported(f"Tensor.scatter_(reduce={reduce!r})")
+        if src is _NO:
+            src = value
+        s = src._t if isinstance(src, Tensor) else src
+        call(O("scatterInplace"), self._t, dim, _index_arg(index, "scatter_"), s, False)
+        return self
+
+    def scatter_add_(self, dim, index, src):
+        if not isinstance(src, Tensor):
+            raise TypeError(f"scatter_add_(): argument 'src' (position 3) must be Tensor, not {type(src).__name__}")
+        call(O("scatterInplace"), self._t, dim, _index_arg(index, "scatter_add_"), src._t, True)
+        return self
+
+    def index_select(self, dim, index):
+        return op(O("indexSelect"), self._t, dim, _index_arg(index, "index_select"))
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        if not isinstance(source, Tensor):
+            raise TypeError(f"index_add(): argument 'source' (position 3) must be Tensor, not {type(source).__name__}")
+        return op(O("indexAdd"), self._t, dim, _index_arg(index, "index_add"), source._t, alpha)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        if not isinstance(source, Tensor):
+            raise TypeError(f"index_add_(): argument 'source' (position 3) must be Tensor, not {type(source).__name__}")
+        call(O("indexAddInplace"), self._t, dim, _index_arg(index, "index_add_"), source._t, alpha)
+        return self
+
+    def index_fill(self, dim, index, value):
+        v = value._t if isinstance(value, Tensor) else value
+        return op(O("indexFill"), self._t, dim, _index_arg(index, "index_fill"), v)
+
+    def sort(self, dim=-1, descending=False, *, stable=False):
+        r = call(O("sort"), self._t, dim, _py_bool(descending), _py_bool(stable))
+        return ReturnSort(wrap(r.values), wrap(r.indices))
+
+    def argsort(self, dim=-1, descending=False, *, stable=False):
+        return op(O("argsort"), self._t, dim, _py_bool(descending), _py_bool(stable))
+
+    def median(self, dim=None, keepdim=False):
+        if dim is None:
+            return op(O("median"), self._t)
+        r = call(O("medianDim"), self._t, dim, _py_bool(keepdim))
+        return ReturnMedian(wrap(r.values), wrap(r.indices))
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        if not isinstance(k, _py_int) or isinstance(k, _py_bool):
+            raise TypeError(f"topk(): argument 'k' (position 1) must be int, not {type(k).__name__}")
+        r = call(O("topk"), self._t, k, dim, _py_bool(largest), _py_bool(sorted))
+        return ReturnTopk(wrap(r.values), wrap(r.indices))
+
+    def flip(self, *dims, **kwargs):
+        if "dims" in kwargs and not dims:
+            dims = (kwargs.pop("dims"),)
+        if kwargs:
+            raise TypeError(f"flip() got an unexpected keyword argument '{next(iter(kwargs))}'")
+        if len(dims) == 0:
+            raise TypeError('flip() missing 1 required positional arguments: "dims"')
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = dims[0]
+        return op(O("flip"), self._t, js_list(dims))
+
+    def fliplr(self):
+        if self.dim() < 2:
+            raise RuntimeError("Input must be >= 2-d.")
+        return self.flip(1)
+
+    def flipud(self):
+        if self.dim() < 1:
+            raise RuntimeError("Input must be >= 1-d.")
+        return self.flip(0)
+
+    def roll(self, shifts, dims=None):
+        sh = shifts if isinstance(shifts, _py_int) else js_list(shifts)
+        ds = to_js([]) if dims is None else dims if isinstance(dims, _py_int) else js_list(dims)
+        return op(O("roll"), self._t, sh, ds)
+
+    def tril(self, diagonal=0):
+        return op(O("tril"), self._t, diagonal)
+
+    def triu(self, diagonal=0):
+        return op(O("triu"), self._t, diagonal)
+
+    def tril_(self, diagonal=0):
+        call(O("triInplace"), self._t, False, diagonal)
+        return self
+
+    def triu_(self, diagonal=0):
+        call(O("triInplace"), self._t, True, diagonal)
+        return self
+
+    def diag(self, diagonal=0):
+        return op(O("diag"), self._t, diagonal)
+
+    def trace(self):
+        return op(O("trace"), self._t)
+
+    def cumprod(self, dim, *, dtype=None):
+        t = self if dtype is None else self.to(dtype)
+        return op(O("cumprod"), t._t, dim)
+
+    def nonzero(self, *, as_tuple=False):
+        if as_tuple:
+            return tuple(wrap(r) for r in call(O("nonzeroTuple"), self._t))
+        return op(O("nonzero"), self._t)
 
 
 _INTERNAL = ("_t", "_h", "_lab", "_m")
@@ -1733,3 +1859,40 @@ _C.tensor_class = Tensor
 # PyTorch exposes these as torch.X (`<class 'torch.Tensor'>`)
 for _cls in (Tensor, Size, dtype, device):
     _cls.__module__ = "torch"
+
+
+# ---- indexing, sorting and triangular ops: helpers ----
+ReturnSort = namedtuple("sort", ["values", "indices"])
+ReturnTopk = namedtuple("topk", ["values", "indices"])
+ReturnMedian = namedtuple("median", ["values", "indices"])
+ReturnMedian.__repr__ = _return_type_repr
+ReturnSort.__repr__ = _return_type_repr
+ReturnTopk.__repr__ = _return_type_repr
+
+
+def _index_arg(index, fname, function=False):
+    """The engine tensor of an `index` argument, with PyTorch's TypeError for anything else."""
+    if isinstance(index, Tensor):
+        return index._t
+    raise _index_type_error(fname, index, function)
+
+
+def _index_type_error(fname, index, function=False):
+    tp = type(index).__name__
+    if fname in ("gather", "index_select"):
+        kw = "*, bool sparse_grad" if fname == "gather" else ""
+        if function:
+            kw = (kw + ", Tensor out") if kw else "*, Tensor out"
+            head, got = "Tensor input, ", f"Tensor, int, {tp}"
+            why1 = why2 = ""
+        else:
+            head, got = "", f"int, {tp}"
+            bad = "      didn't match because some of the arguments have invalid types: "
+            why1 = "" if fname == "gather" else f"{bad}(int, !{tp}!)\n"
+            why2 = "" if fname == "gather" else f"{bad}(!int!, !{tp}!)\n"
+        tail = f", {kw}" if kw else ""
+        return TypeError(
+            f"{fname}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+            f" * ({head}int dim, Tensor index{tail})\n{why1} * ({head}name dim, Tensor index{tail})\n{why2}"
+        )
+    return TypeError(f"{fname}(): argument 'index' (position 2) must be Tensor, not {tp}")

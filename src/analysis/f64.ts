@@ -396,9 +396,7 @@ function normOp(op: string, inputs: F64[], attrs: F64Attrs): F64 {
   }
   // constant_pad_nd: the engine pads a tensor of positions with -1, then positions become values
   const pos = positions(a.shape, 0);
-  const out = silently(() =>
-    noGrad(() => getOp(op).forward([pos], { pad: attrs.pad, value: -1 })),
-  );
+  const out = silently(() => noGrad(() => getOp(op).forward([pos], { pad: attrs.pad, value: -1 })));
   const value = numAttr(at, "value", 0);
   return {
     shape: [...out.shape],

@@ -405,7 +405,12 @@ export function embedding(indices: Tensor, weight: Tensor, paddingIdx: number | 
 
 // ---- mish, hardswish ----
 
-function unaryOp(name: string, gradFn: string, fn: (x: number) => number, grad: (g: number, x: number) => number) {
+function unaryOp(
+  name: string,
+  gradFn: string,
+  fn: (x: number) => number,
+  grad: (g: number, x: number) => number,
+) {
   return defineOp<Record<string, never>>({
     name,
     gradFn,

@@ -308,18 +308,19 @@ export function batchNorm(
     throw new TorchError("ValueError", `expected 2D or 3D input (got ${x.shape.length}D input)`);
   }
   const C = x.shape[1];
-  for (const [t, name] of [
-    [rm, "running_mean"],
-    [rv, "running_var"],
-    [w, "weight"],
-    [b, "bias"],
+  // ATen's order: each running statistic (defined in eval), then weight and bias
+  for (const [t, name, needed] of [
+    [rm, "running_mean", !training],
+    [rv, "running_var", !training],
+    [w, "weight", false],
+    [b, "bias", false],
   ] as const) {
+    if (!t && needed) {
+      throw new TorchError("RuntimeError", `${name} must be defined in evaluation mode`);
+    }
     if (t && t.numel() !== C) {
       throw new TorchError("RuntimeError", `${name} should contain ${C} elements not ${t.numel()}`);
     }
-  }
-  if (!training && (!rm || !rv)) {
-    throw new TorchError("RuntimeError", "running_mean and running_var must be defined in evaluation mode");
   }
   requireFloat(x, "batch_norm");
   const inputs = [x, ...(w ? [w] : []), ...(b ? [b] : [])];

@@ -1,3 +1,5 @@
+import copy
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -269,6 +271,33 @@ def case_kl_div():
         logits.grad = None
     lt = F.kl_div(F.log_softmax(logits, 1), F.log_softmax(logits.detach() * 2, 1), reduction="sum", log_target=True)
     print(lt, nn.KLDivLoss())
+
+
+def case_buffers_copies_and_more_errors():
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.LayerNorm(4), nn.PReLU())
+    print(m)
+    x = torch.randn(5, 3)
+    with torch.no_grad():
+        m(x)
+    print(m[1].running_mean, m[1].num_batches_tracked)
+    c = copy.deepcopy(m)
+    c(x)
+    print(c[1].num_batches_tracked, m[1].num_batches_tracked, c[1].running_var)
+    print(list(dict(m.named_buffers()).keys()), list(m.state_dict().keys()))
+    sd = m.state_dict()
+    del sd["1.num_batches_tracked"]
+    attempt("missing", lambda: m.load_state_dict(sd))
+    attempt("F int shape", lambda: F.layer_norm(x, 3).shape)
+    attempt("bn eval no stats", lambda: F.batch_norm(x, None, None))
+    attempt("bn eval no var", lambda: F.batch_norm(x, torch.zeros(3), None))
+    bn = nn.BatchNorm1d(3)
+    bn.running_mean.fill_(2.0)
+    bn.reset_running_stats()
+    print(bn.running_mean, bn.num_batches_tracked)
+    e = nn.Embedding(4, 2, padding_idx=0)
+    e(torch.tensor([0, 0])).sum().backward()
+    print(e.weight.grad)
 
 
 for _name in [n for n in list(globals()) if n.startswith("case_")]:

@@ -287,6 +287,12 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     x = _t(input, "layer_norm")
     from .._tensor import js_list
 
+    if not isinstance(normalized_shape, (tuple, list)) and type(normalized_shape).__name__ != "Size":
+        raise TypeError(
+            "layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, "
+            f"not {type(normalized_shape).__name__}"
+        )
+
     return op(O("layerNorm"), x._t, js_list(_int_tuple(normalized_shape)), _opt(weight), _opt(bias), eps)
 
 

@@ -59,7 +59,6 @@ def case_layer_norm_no_affine_and_functional():
     z.sum().backward()
     print(z, z.grad_fn.name(), w.grad)
     print(F.layer_norm(torch.tensor([[1.0, 1.0, 1.0]]), [3]))
-    print(F.layer_norm(torch.tensor([[1e4, 1e4 + 1, 1e4 + 2, 1e4 + 3]]), [4]))
 
 
 def case_layer_norm_errors():

@@ -1203,7 +1203,8 @@ _C.module_class = Module
 
 
 class LayerNorm(Module):
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, device=None, dtype=None):
+    # bias= is PyTorch 2.1's
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
         super().__init__()
         from .._creation import empty
 
@@ -1214,7 +1215,10 @@ class LayerNorm(Module):
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
             self.weight = Parameter(empty(*self.normalized_shape))
-            self.bias = Parameter(empty(*self.normalized_shape))
+            if bias:
+                self.bias = Parameter(empty(*self.normalized_shape))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -1223,7 +1227,8 @@ class LayerNorm(Module):
     def reset_parameters(self):
         if self.elementwise_affine:
             init.ones_(self.weight)
-            init.zeros_(self.bias)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)

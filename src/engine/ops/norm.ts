@@ -282,6 +282,8 @@ const runBatchNorm = defineOp<BatchNormAttrs>({
     if (attrs.hasBias) out.push(db ? new Tensor(db, [C], "float32") : null);
     return out;
   },
+  // native_batch_norm_backward takes the input and weight, not the bias
+  saves: ({ attrs }) => ({ inputs: attrs.hasWeight ? [0, 1] : [0], output: false }),
 });
 
 /**

@@ -299,6 +299,26 @@ def case_buffers_copies_and_more_errors():
     print(e.weight.grad)
 
 
+def case_saved_tensors():
+    # NativeBatchNormBackward0 saves the input and weight, not the bias
+    bn = nn.BatchNorm1d(2)
+    x = torch.tensor([[1.0, 2.0], [3.0, 5.0], [0.0, 1.0]], requires_grad=True)
+    y = bn(x)
+    with torch.no_grad():
+        bn.bias.add_(1.0)
+    (y * torch.tensor([1.0, 2.0])).sum().backward()
+    print(bn.bias.grad)
+    y = bn(x)
+    with torch.no_grad():
+        bn.weight.mul_(2.0)
+    attempt("weight modified", lambda: y.sum().backward())
+    ln = nn.LayerNorm(2)
+    y = ln(x)
+    with torch.no_grad():
+        ln.bias.add_(1.0)
+    attempt("ln bias modified", lambda: y.sum().backward())
+
+
 for _name in [n for n in list(globals()) if n.startswith("case_")]:
     print("### " + _name)
     try:

@@ -49,6 +49,7 @@ export const MOVEMENT_OPS = new Set([
   "slice",
   "unbind",
   "where",
+  "embedding",
 ]);
 
 /**
@@ -410,9 +411,72 @@ function mathOp(op: string, inputs: F64[], attrs: F64Attrs, outShape: number[]):
         data: a.data.map((x, i) => (mask.data[broadcastSource(mask.shape, a.shape, i)] ? value : x)),
       };
     }
+    case "native_layer_norm":
+    case "native_batch_norm":
+    case "prelu":
+    case "constant_pad_nd":
+      return normOp(op, inputs, attrs);
     default:
       return null;
   }
+}
+
+/** The normalization layers, prelu and constant padding in float64 (ops/norm.ts's float32 kernels). */
+function normOp(op: string, inputs: F64[], attrs: F64Attrs): F64 {
+  const a = inputs[0];
+  const at = attrs as Attrs;
+  const weight = attrs.hasWeight ? inputs[1] : null;
+  const bias = attrs.hasBias ? inputs[attrs.hasWeight ? 2 : 1] : null;
+  const data = new Float64Array(a.data.length);
+  if (op === "native_layer_norm") {
+    const n = numel(attrs.normalizedShape as number[]);
+    const eps = numAttr(at, "eps", 1e-5);
+    for (let r = 0; r * n < data.length; r++) {
+      const xs = [...a.data.subarray(r * n, r * n + n)];
+      const m = sum(xs) / n;
+      const rstd = 1 / Math.sqrt(variance(xs, 0) + eps);
+      xs.forEach((x, j) => {
+        data[r * n + j] = (x - m) * rstd * (weight ? weight.data[j] : 1) + (bias ? bias.data[j] : 0);
+      });
+    }
+    return { shape: a.shape, dtype: "float32", data };
+  }
+  if (op === "native_batch_norm") {
+    const C = a.shape[1];
+    const L = numel(a.shape.slice(2));
+    const eps = numAttr(at, "eps", 1e-5);
+    for (let c = 0; c < C; c++) {
+      const idx: number[] = [];
+      for (let b = 0; b < a.shape[0]; b++) for (let l = 0; l < L; l++) idx.push((b * C + c) * L + l);
+      const xs = idx.map((i) => a.data[i]);
+      const m = attrs.training ? sum(xs) / xs.length : (attrs.runningMean as F64).data[c];
+      const v = attrs.training ? variance(xs, 0) : (attrs.runningVar as F64).data[c];
+      const rstd = 1 / Math.sqrt(v + eps);
+      idx.forEach((i) => {
+        data[i] = (a.data[i] - m) * rstd * (weight ? weight.data[c] : 1) + (bias ? bias.data[c] : 0);
+      });
+    }
+    return { shape: a.shape, dtype: "float32", data };
+  }
+  if (op === "prelu") {
+    const w = inputs[1];
+    const C = a.shape.length >= 2 ? a.shape[1] : 1;
+    const L = numel(a.shape.slice(2));
+    a.data.forEach((x, i) => {
+      const wi = w.data.length === 1 ? w.data[0] : w.data[Math.floor(i / L) % C];
+      data[i] = x > 0 ? x : wi * x;
+    });
+    return { shape: a.shape, dtype: "float32", data };
+  }
+  // constant_pad_nd: the engine pads a tensor of positions with -1, then positions become values
+  const pos = positions(a.shape, 0);
+  const out = silently(() => noGrad(() => getOp(op).forward([pos], { pad: attrs.pad, value: -1 })));
+  const value = numAttr(at, "value", 0);
+  return {
+    shape: [...out.shape],
+    dtype: "float32",
+    data: Float64Array.from(out.values, (p) => (p < 0 ? value : a.data[p])),
+  };
 }
 
 /** A float32 engine tensor holding `offset + i` at position i (exact below 2^24 elements). */
@@ -569,6 +633,10 @@ const MATH_OPS = new Set([
   "scatter_add",
   "index_add",
   "cumsum",
+  "native_layer_norm",
+  "native_batch_norm",
+  "prelu",
+  "constant_pad_nd",
 ]);
 
 /** Whether evalF64 can compute the op (a float output; non-float outputs always can). */

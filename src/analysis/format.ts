@@ -76,6 +76,13 @@ const CALL_NAME: Record<string, string> = {
   mse_loss: "F.mse_loss",
   nll_loss: "F.nll_loss",
   pow_tensor: "pow",
+  native_layer_norm: "F.layer_norm",
+  native_batch_norm: "F.batch_norm",
+  embedding: "F.embedding",
+  constant_pad_nd: "F.pad",
+  mish: "F.mish",
+  hardswish: "F.hardswish",
+  prelu: "F.prelu",
 };
 
 /** Reductions written as methods when they reduce everything: `x.sum()`, `x.std()`. */

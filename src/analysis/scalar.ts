@@ -83,6 +83,8 @@ export const UNARY: Record<string, (x: number, a: Attrs) => number> = {
   elu: (x, a) => (x < 0 ? Math.expm1(x) * numAttr(a, "alpha", 1) : x),
   silu: (x) => x * sigmoid(x),
   log_sigmoid: logSigmoid,
+  mish: (x) => x * Math.tanh(x > 20 ? x : Math.log1p(Math.exp(x))),
+  hardswish: (x) => (x !== x ? x : (x * Math.min(Math.max(x + 3, 0), 6)) / 6),
   "mul.Scalar": (x, a) => x * numAttr(a, "other", NaN),
   "div.Scalar": (x, a) => x / numAttr(a, "other", NaN),
   zero: () => 0,

@@ -117,6 +117,15 @@ function parts(op: string, a: Attrs, f32: boolean): string | null {
     case "sub":
     case "rsub":
       return isNum(a.alpha) && a.alpha !== 1 ? `${op} alpha=${shortNumber(a.alpha)}` : null;
+    // normalization and padding (ops/norm.ts): the functional's name, not ATen's native_*
+    case "native_layer_norm":
+      return "layer_norm";
+    case "native_batch_norm":
+      return a.training === false ? "batch_norm eval" : "batch_norm";
+    case "constant_pad_nd": {
+      const t = tuple(a.pad);
+      return t && `pad ${t}`;
+    }
     case "select":
     case "unbind": {
       const ix = typeof a.index === "number" ? indexText(a.dim, String(a.index)) : null;

@@ -21,6 +21,9 @@ const PROGRAMS = [
   path("../../../shared/golden/seed-notebooks.py"),
   path("../python/programs/nn_training.py"),
   path("../python/programs/tensor_basics.py"),
+  path("../python/programs/nn_norm_training.py"),
+  // (the float32 cancellation of layer_norm over 1e4 + k is in test/engine/ops/norm.test.ts)
+  path("../python/programs/nn_norm_embedding.py"),
 ];
 /** Not recomputable by nature: random draws, and in-place writes through `.data` (no before-values). */
 const SKIP = new Set(["uniform", "normal", "requires_grad", "detach", "setitem", "index_put", "index"]);

@@ -6,3 +6,4 @@ export * from "./view.ts";
 export * from "./nn.ts";
 export * from "./creation.ts";
 export * from "./indexing.ts";
+export * from "./norm.ts";

@@ -35,6 +35,19 @@ from .modules import (
     Softplus,
     Tanh,
 )
+from .modules import (  # normalization, embedding and the small layers
+    BatchNorm1d,
+    BatchNorm2d,
+    CosineSimilarity,
+    Embedding,
+    Hardswish,
+    KLDivLoss,
+    LayerNorm,
+    Mish,
+    PReLU,
+    Softmin,
+    Unflatten,
+)
 
 
 def __getattr__(name):

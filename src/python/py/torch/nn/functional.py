@@ -271,3 +271,153 @@ def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
     raise unsupported(f"torch.nn.functional.{name}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Normalization, embedding and the small layers (layer_norm, batch_norm, embedding, mish, pad, ...)
+
+
+def _int_tuple(shape):
+    if isinstance(shape, int):
+        return (shape,)
+    return tuple(int(s) for s in shape)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    x = _t(input, "layer_norm")
+    from .._tensor import js_list
+
+    if not isinstance(normalized_shape, (tuple, list)) and type(normalized_shape).__name__ != "Size":
+        raise TypeError(
+            "layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, "
+            f"not {type(normalized_shape).__name__}"
+        )
+
+    return op(O("layerNorm"), x._t, js_list(_int_tuple(normalized_shape)), _opt(weight), _opt(bias), eps)
+
+
+def _verify_batch_size(size):
+    n = size[0]
+    for s in size[2:]:
+        n *= s
+    if n == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    x = _t(input, "batch_norm")
+    if training:
+        _verify_batch_size(x.size())
+    return op(
+        O("batchNorm"),
+        x._t,
+        _opt(running_mean),
+        _opt(running_var),
+        _opt(weight),
+        _opt(bias),
+        bool(training),
+        0.0 if momentum is None else momentum,
+        eps,
+    )
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
+    if max_norm is not None:
+        raise unsupported("F.embedding(max_norm=...)")
+    if scale_grad_by_freq:
+        raise unsupported("F.embedding(scale_grad_by_freq=True)")
+    if sparse:
+        raise unsupported("sparse gradients (F.embedding(sparse=True))")
+    w = _t(weight, "embedding", "weight", 1)
+    if padding_idx is not None:
+        if padding_idx > 0:
+            assert padding_idx < w.size(0), "Padding_idx must be within num_embeddings"
+        elif padding_idx < 0:
+            assert padding_idx >= -w.size(0), "Padding_idx must be within num_embeddings"
+            padding_idx = w.size(0) + padding_idx
+    else:
+        padding_idx = -1
+    return op(O("embedding"), _t(input, "embedding", "indices", 2)._t, w._t, padding_idx)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    x = _m(input, "softmin")
+    if dtype is not None and dtype is not float32:
+        raise unsupported(f"F.softmin(dtype={dtype!r})")
+    return (-x).softmax(_softmax_dim("softmin", x, dim))
+
+
+def mish(input, inplace=False):
+    if inplace:
+        raise unsupported("F.mish(inplace=True)")
+    return op(O("mish"), _t(input, "mish")._t)
+
+
+def hardswish(input, inplace=False):
+    if inplace:
+        raise unsupported("F.hardswish(inplace=True)")
+    return op(O("hardswish"), _t(input, "hardswish")._t)
+
+
+def prelu(input, weight):
+    return op(O("prelu"), _t(input, "prelu")._t, _t(weight, "prelu", "weight", 2)._t)
+
+
+def pad(input, pad, mode="constant", value=None):
+    if mode != "constant":
+        raise unsupported(f"F.pad(mode={mode!r})")
+    from .._tensor import js_list
+
+    return op(O("constantPad"), _t(input, "pad")._t, js_list(_int_tuple(pad)), 0.0 if value is None else value)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    # ATen's composite (1.13/2.x): each side over its clamped norm, multiplied, summed (SumBackward1)
+    from ..autograd import no_grad
+
+    a = _t(x1, "cosine_similarity", "x1", 1)
+    b = _t(x2, "cosine_similarity", "x2", 2)
+    if a.shape != b.shape:
+        ra, rb = list(a.shape), list(b.shape)
+        n = max(len(ra), len(rb))
+        ra, rb = [1] * (n - len(ra)) + ra, [1] * (n - len(rb)) + rb
+        shape = [max(p, q) if min(p, q) != 0 else 0 for p, q in zip(ra, rb)]
+        a, b = a.expand(*shape), b.expand(*shape)
+    na = a.norm(2, dim, keepdim=True).clone()
+    nb = b.norm(2, dim, keepdim=True).clone()
+    with no_grad():
+        na.clamp_(min=eps)
+        nb.clamp_(min=eps)
+    return ((a / na) * (b / nb)).sum(dim)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    # ATen's composite: xlogy(target, target) - target * input (or exp(target) * (target - input))
+    if reduction not in _REDUCTIONS + ("batchmean",):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if size_average is not None or reduce is not None:
+        raise unsupported("the size_average/reduce arguments (use reduction=)")
+    x = _m(input, "size")
+    t = _m(target, "size")
+    if reduction == "mean":
+        _C.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support size."
+            "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+            "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+            UserWarning,
+        )
+    if log_target:
+        loss = t.exp() * (t - x)
+    else:
+        from .._creation import zeros_like
+        from .._functions import where
+
+        loss = where(t == 0, zeros_like(t), t * t.log()) - t * x
+    if reduction == "batchmean":
+        s = loss.sum()
+        return s / x.size(0) if x.dim() != 0 else s
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss

@@ -14,6 +14,7 @@ import { getOp } from "../engine/registry.ts";
 import type { DType } from "../trace/schema.ts";
 import { broadcastSource } from "./lookup.ts";
 import { type Attrs, BINARY, numAttr, UNARY } from "./scalar.ts";
+import { convF64, CONV_OPS } from "./f64-conv.ts";
 
 /** A tensor in float64 (int64 and bool elements as numbers too). */
 export interface F64 {
@@ -337,7 +338,7 @@ function mathOp(op: string, inputs: F64[], attrs: F64Attrs, outShape: number[]):
       };
     }
     default:
-      return null;
+      return CONV_OPS.has(op) ? convF64(op, inputs, attrs) : null;
   }
 }
 
@@ -438,5 +439,11 @@ const MATH_OPS = new Set([
 
 /** Whether evalF64 can compute the op (a float output; non-float outputs always can). */
 export function hasF64(op: string): boolean {
-  return MOVEMENT_OPS.has(op) || UNARY[op] !== undefined || BINARY[op] !== undefined || MATH_OPS.has(op);
+  return (
+    MOVEMENT_OPS.has(op) ||
+    UNARY[op] !== undefined ||
+    BINARY[op] !== undefined ||
+    MATH_OPS.has(op) ||
+    CONV_OPS.has(op)
+  );
 }

@@ -76,6 +76,9 @@ const CALL_NAME: Record<string, string> = {
   mse_loss: "F.mse_loss",
   nll_loss: "F.nll_loss",
   pow_tensor: "pow",
+  max_pool2d: "F.max_pool2d",
+  avg_pool2d: "F.avg_pool2d",
+  adaptive_avg_pool2d: "F.adaptive_avg_pool2d",
 };
 
 /** Reductions written as methods when they reduce everything: `x.sum()`, `x.std()`. */

@@ -21,6 +21,7 @@ const PROGRAMS = [
   path("../../../shared/golden/seed-notebooks.py"),
   path("../python/programs/nn_training.py"),
   path("../python/programs/tensor_basics.py"),
+  path("../python/programs/conv_pool.py"),
 ];
 /** Not recomputable by nature: random draws, and in-place writes through `.data` (no before-values). */
 const SKIP = new Set(["uniform", "normal", "requires_grad", "detach", "setitem", "index_put", "index"]);

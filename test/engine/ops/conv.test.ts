@@ -89,7 +89,7 @@ describe("pooling", () => {
       [f64(x)],
       { outputSize: [3, 2] },
       () => ({}),
-      y.shape,
+      [...y.shape],
       "float32",
     );
     close(r.data, Array.from(y.values));

@@ -182,6 +182,27 @@ def case_mnist_shaped():
         print(step, loss.item(), model[0].bias.grad, model[4].bias.grad[:4])
 
 
+def case_layouts_and_specials():
+    torch.manual_seed(8)
+    x = torch.randn(2, 5, 5, 3).permute(0, 3, 1, 2).requires_grad_()
+    w = torch.randn(2, 3, 2, 2)
+    y = F.conv2d(x, w, padding=1)
+    y.sum().backward()
+    print(x.is_contiguous(), y[1, 0], x.grad[0, 2])
+    with torch.no_grad():
+        z = F.conv2d(x, w)
+    print(z.requires_grad, z.grad_fn, z.shape)
+    t = torch.tensor([[[[1.0, float("nan"), 2.0, 0.5], [3.0, -1.0, 4.0, 4.0]]]], requires_grad=True)
+    m = F.max_pool2d(t, 2)
+    m.sum().backward()
+    print(m, t.grad)
+    y, i = F.max_pool2d(torch.tensor([[[[1.0, 5.0, 5.0], [2.0, 5.0, 0.0]]]]), (2, 2), stride=1, return_indices=True)
+    print(y, i)
+    print(F.avg_pool2d(torch.arange(16.0).reshape(1, 4, 4), 2))
+    print(F.max_pool2d(torch.arange(16.0).reshape(1, 4, 4), 2, 1))
+    print(F.conv1d(torch.ones(3, 6), torch.ones(2, 3, 2), stride=2))
+
+
 for _name in [n for n in list(globals()) if n.startswith("case_")]:
     print("### " + _name)
     try:

@@ -25,6 +25,13 @@ export interface Window2d {
 
 // ---- kernels (shared with the float64 replay) ----
 
+/** The output columns ow whose input column ow·s - p + j·d lies inside [0, W). */
+function colRange(OW: number, W: number, s: number, p: number, off: number): [number, number] {
+  const lo = Math.max(0, Math.ceil((p - off) / s));
+  const hi = Math.min(OW, Math.floor((W - 1 + p - off) / s) + 1);
+  return [lo, hi];
+}
+
 /** conv2d forward: x [N, C, H, W], w [O, C/groups, kH, kW], bias [O] or null → [N, O, OH, OW]. */
 export function convForwardKernel(
   x: ArrayLike<number>,
@@ -45,28 +52,31 @@ export function convForwardKernel(
   const OW = Math.floor((W + 2 * pW - dW * (kW - 1) - 1) / sW) + 1;
   const Og = O / groups;
   const out = new Array<number>(N * O * OH * OW);
-  let k = 0;
+  // each output plane accumulates in double precision, the bias first, then channel by channel
+  const acc = new Float64Array(OH * OW);
   for (let n = 0; n < N; n++)
     for (let o = 0; o < O; o++) {
       const g = Math.floor(o / Og);
-      for (let oh = 0; oh < OH; oh++)
-        for (let ow = 0; ow < OW; ow++) {
-          let s = b ? b[o] : 0;
-          for (let c = 0; c < Cg; c++) {
-            const xc = (n * C + g * Cg + c) * H;
-            const wc = (o * Cg + c) * kH;
-            for (let i = 0; i < kH; i++) {
+      acc.fill(b ? b[o] : 0);
+      for (let c = 0; c < Cg; c++) {
+        const xc = (n * C + g * Cg + c) * H;
+        const wc = (o * Cg + c) * kH;
+        for (let i = 0; i < kH; i++)
+          for (let j = 0; j < kW; j++) {
+            const wv = w[(wc + i) * kW + j];
+            const off = j * dW;
+            const [lo, hi] = colRange(OW, W, sW, pW, off);
+            for (let oh = 0; oh < OH; oh++) {
               const ih = oh * sH - pH + i * dH;
               if (ih < 0 || ih >= H) continue;
-              for (let j = 0; j < kW; j++) {
-                const iw = ow * sW - pW + j * dW;
-                if (iw < 0 || iw >= W) continue;
-                s += x[(xc + ih) * W + iw] * w[(wc + i) * kW + j];
-              }
+              const xr = (xc + ih) * W - pW + off;
+              const orow = oh * OW;
+              for (let ow = lo; ow < hi; ow++) acc[orow + ow] += wv * x[xr + ow * sW];
             }
           }
-          out[k++] = round(s);
-        }
+      }
+      const base = (n * O + o) * OH * OW;
+      for (let k = 0; k < acc.length; k++) out[base + k] = round(acc[k]);
     }
   return { data: out, shape: [N, O, OH, OW] };
 }
@@ -96,27 +106,33 @@ export function convBackwardKernel(
   for (let n = 0; n < N; n++)
     for (let o = 0; o < O; o++) {
       const grp = Math.floor(o / Og);
-      for (let oh = 0; oh < OH; oh++)
-        for (let ow = 0; ow < OW; ow++) {
-          const gv = g[((n * O + o) * OH + oh) * OW + ow];
-          gb[o] += gv;
-          for (let c = 0; c < Cg; c++) {
-            const xc = (n * C + grp * Cg + c) * H;
-            const wc = (o * Cg + c) * kH;
-            for (let i = 0; i < kH; i++) {
+      const gbase = (n * O + o) * OH * OW;
+      for (let k = 0; k < OH * OW; k++) gb[o] += g[gbase + k];
+      for (let c = 0; c < Cg; c++) {
+        const xc = (n * C + grp * Cg + c) * H;
+        const wc = (o * Cg + c) * kH;
+        for (let i = 0; i < kH; i++)
+          for (let j = 0; j < kW; j++) {
+            const wi = (wc + i) * kW + j;
+            const wv = w[wi];
+            const off = j * dW;
+            const [lo, hi] = colRange(OW, W, sW, pW, off);
+            let sw = 0;
+            for (let oh = 0; oh < OH; oh++) {
               const ih = oh * sH - pH + i * dH;
               if (ih < 0 || ih >= H) continue;
-              for (let j = 0; j < kW; j++) {
-                const iw = ow * sW - pW + j * dW;
-                if (iw < 0 || iw >= W) continue;
-                const xi = (xc + ih) * W + iw;
-                const wi = (wc + i) * kW + j;
-                gx[xi] += gv * w[wi];
-                gw[wi] += gv * x[xi];
+              const xr = (xc + ih) * W - pW + off;
+              const grow = gbase + oh * OW;
+              for (let ow = lo; ow < hi; ow++) {
+                const gv = g[grow + ow];
+                const xi = xr + ow * sW;
+                gx[xi] += gv * wv;
+                sw += gv * x[xi];
               }
             }
+            gw[wi] += sw;
           }
-        }
+      }
     }
   return { gx: Array.from(gx, round), gw: Array.from(gw, round), gb: Array.from(gb, round) };
 }

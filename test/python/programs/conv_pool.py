@@ -203,6 +203,26 @@ def case_layouts_and_specials():
     print(F.conv1d(torch.ones(3, 6), torch.ones(2, 3, 2), stride=2))
 
 
+def case_pool1d():
+    torch.manual_seed(9)
+    x = torch.randn(2, 3, 8, requires_grad=True)
+    for m in [nn.AvgPool1d(2), nn.AvgPool1d(3, stride=2, padding=1), nn.AdaptiveAvgPool1d(3), nn.AdaptiveAvgPool1d(1), nn.MaxPool1d(3, stride=2)]:
+        y = m(x)
+        (y * y).sum().backward()
+        g = y.grad_fn
+        names = []
+        while g is not None and g.next_functions:
+            names.append(g.name())
+            g = g.next_functions[0][0]
+        print(m, y.shape, names, y[1], x.grad[1, 0])
+        x.grad = None
+    attempt("avg 1-D", lambda: F.avg_pool1d(x[0, 0], 2))
+    attempt("max 1-D", lambda: F.max_pool1d(x[0, 0], 2))
+    attempt("adaptive 1-D", lambda: F.adaptive_avg_pool1d(x[0, 0], 2))
+    attempt("avg pad", lambda: F.avg_pool1d(x, 2, padding=2))
+    print(F.avg_pool1d(x[0], 4), F.max_pool1d(x[0], 4))
+
+
 for _name in [n for n in list(globals()) if n.startswith("case_")]:
     print("### " + _name)
     try:

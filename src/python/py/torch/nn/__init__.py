@@ -2,7 +2,9 @@
 from .._C import unsupported as _unsupported
 from . import functional, init, utils
 from .modules import (
+    AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
+    AvgPool1d,
     AvgPool2d,
     BCELoss,
     Conv1d,

@@ -354,7 +354,10 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     # ATen: unsqueeze(-2), max_pool2d over a (1, k) window, squeeze(-2)
     x = _t(input, "max_pool1d")
     if x.dim() not in (2, 3):
-        raise RuntimeError(f"max_pool1d() Expected 2D or 3D input tensor, but got {list(x.shape)}")
+        raise RuntimeError(
+            "max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, "
+            f"but got:{list(x.shape)}"
+        )
 
     def one(v):
         return v[0] if isinstance(v, (list, tuple)) else v
@@ -400,6 +403,34 @@ def adaptive_avg_pool2d(input, output_size):
         # ATen's fast path: a mean over the last two dims (MeanBackward1)
         return x.mean((-1, -2), keepdim=True)
     return op(O("adaptiveAvgPool2d"), x._t, int(oh), int(ow))
+
+
+def _one(v):
+    return v[0] if isinstance(v, (list, tuple)) else v
+
+
+def _check_1d(x, name):
+    if x.dim() not in (2, 3):
+        raise RuntimeError(
+            f"Expected 2 to 3 dimensions, but got {x.dim()}-dimensional tensor for argument #1 'self' "
+            f"(while checking arguments for {name})"
+        )
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    # ATen: unsqueeze(-2), avg_pool2d over a (1, k) window, squeeze(-2)
+    x = _t(input, "avg_pool1d")
+    _check_1d(x, "avg_pool1d")
+    k = _one(kernel_size)
+    s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else _one(stride)
+    r = avg_pool2d(x.unsqueeze(-2), (1, k), (1, s), (0, _one(padding)), ceil_mode, count_include_pad)
+    return r.squeeze(-2)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    x = _t(input, "adaptive_avg_pool1d")
+    _check_1d(x, "adaptive_avg_pool1d")
+    return adaptive_avg_pool2d(x.unsqueeze(-2), (1, _one(output_size))).squeeze(-2)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):

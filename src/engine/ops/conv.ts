@@ -359,16 +359,18 @@ export function convolution(
       `expected stride to be a single integer value or a list of ${w.shape.length - 2} values to match the convolution dimensions, but got stride=[${given.join(", ")}]`,
     );
   }
-  for (const [name, t] of [
-    ["weight", w],
-    ["bias", bias],
-  ] as const) {
-    if (t && t.dtype !== x.dtype) {
-      throw new TorchError(
-        "RuntimeError",
-        `Input type (${TYPE[x.dtype]}) and ${name} type (${TYPE[t.dtype]}) should be the same`,
-      );
-    }
+  const SCALAR: Record<string, string> = { float32: "Float", int64: "Long", bool: "Bool" };
+  if (w.dtype !== x.dtype) {
+    throw new TorchError(
+      "RuntimeError",
+      `expected scalar type ${SCALAR[x.dtype]} but found ${SCALAR[w.dtype]}`,
+    );
+  }
+  if (bias && bias.dtype !== x.dtype) {
+    throw new TorchError(
+      "RuntimeError",
+      `Input type (${TYPE[x.dtype]}) and bias type (${TYPE[bias.dtype]}) should be the same`,
+    );
   }
   requireFloat(x, "slow_conv2d_cpu");
   if (groups <= 0) throw new TorchError("RuntimeError", "non-positive groups is not supported");
@@ -382,7 +384,7 @@ export function convolution(
   if (O % groups !== 0) {
     throw new TorchError(
       "RuntimeError",
-      `Given groups=${groups}, expected weight to be divisible by ${groups} at dimension 0, but got weight of size [${w.shape.join(", ")}] instead`,
+      `Given groups=${groups}, expected weight to be divisible by ${groups} at dimension 0, but got weight of size [[${w.shape.join(", ")}]] instead`,
     );
   }
   const C = xs[1];

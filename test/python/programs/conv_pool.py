@@ -75,6 +75,18 @@ def case_conv_errors():
     attempt("same strided", lambda: nn.Conv2d(3, 4, 3, stride=2, padding="same"))
     attempt("groups", lambda: nn.Conv2d(3, 4, 3, groups=2))
     attempt("conv1d 4d", lambda: nn.Conv1d(3, 4, 3)(x))
+    w = torch.randn(3, 2, 3, 3)
+    x = torch.randn(1, 2, 5, 5)
+    attempt("padding string", lambda: F.conv2d(x, w, padding="foo"))
+    attempt("F same strided", lambda: F.conv2d(x, w, padding="same", stride=2))
+    attempt("stride 0", lambda: F.conv2d(x, w, stride=0))
+    attempt("negative padding", lambda: F.conv2d(x, w, padding=-1))
+    attempt("stride 3 values", lambda: F.conv2d(x, w, stride=(1, 2, 3)))
+    attempt("groups weight", lambda: F.conv2d(x, torch.randn(3, 1, 3, 3), groups=2))
+    attempt("long input", lambda: F.conv2d(x.long(), w))
+    attempt("long weight", lambda: F.conv2d(x, w.long()))
+    attempt("long bias", lambda: F.conv2d(x, w, torch.ones(3).long()))
+    attempt("pool stride 0", lambda: F.max_pool2d(x, 2, stride=0))
     attempt("conv1d channels", lambda: nn.Conv1d(3, 4, 3)(torch.randn(2, 5, 8)))
 
 

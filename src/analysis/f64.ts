@@ -14,6 +14,7 @@ import { getOp } from "../engine/registry.ts";
 import type { DType } from "../trace/schema.ts";
 import { broadcastSource } from "./lookup.ts";
 import { type Attrs, BINARY, numAttr, UNARY } from "./scalar.ts";
+import { convF64, CONV_OPS } from "./f64-conv.ts";
 
 /** A tensor in float64 (int64 and bool elements as numbers too). */
 export interface F64 {
@@ -417,7 +418,7 @@ function mathOp(op: string, inputs: F64[], attrs: F64Attrs, outShape: number[]):
     case "constant_pad_nd":
       return normOp(op, inputs, attrs);
     default:
-      return null;
+      return CONV_OPS.has(op) ? convF64(op, inputs, attrs) : null;
   }
 }
 
@@ -648,5 +649,9 @@ export function hasF64(op: string): boolean {
     UNARY[op] !== undefined ||
     BINARY[op] !== undefined ||
     MATH_OPS.has(op)
+    UNARY[op] !== undefined ||
+    BINARY[op] !== undefined ||
+    MATH_OPS.has(op) ||
+    CONV_OPS.has(op)
   );
 }

@@ -83,6 +83,9 @@ const CALL_NAME: Record<string, string> = {
   mish: "F.mish",
   hardswish: "F.hardswish",
   prelu: "F.prelu",
+  max_pool2d: "F.max_pool2d",
+  avg_pool2d: "F.avg_pool2d",
+  adaptive_avg_pool2d: "F.adaptive_avg_pool2d",
 };
 
 /** Reductions written as methods when they reduce everything: `x.sum()`, `x.std()`. */

@@ -91,6 +91,28 @@ const REDUCTIONS = new Set([
   "squeeze",
 ]);
 
+/** A (h, w) pair of a 2-D window as the program likely wrote it: `2` when square, `(1, 3)` otherwise. */
+function pairText(v: AttrValue | undefined, dims: number): string | null {
+  if (!Array.isArray(v) || v.length !== 2 || !v.every((d) => typeof d === "number")) return null;
+  if (dims === 1 || v[0] === v[1]) return String(v[1]);
+  return `(${v.join(", ")})`;
+}
+
+/** Convolution (`conv2d stride=2`, `conv1d pad=1`) and pooling (`max_pool2d 2`) labels. */
+function windowText(op: string, a: Attrs): string | null {
+  if (op !== "convolution") {
+    const k = pairText(a.kernel, 2);
+    return k && `${op} ${k}`;
+  }
+  const dims = typeof a.dims === "number" ? a.dims : 2;
+  const out = [`conv${dims}d`];
+  const stride = pairText(a.stride, dims);
+  const pad = pairText(a.padding, dims);
+  if (stride && stride !== "1") out.push(`stride=${stride}`);
+  if (pad && pad !== "0") out.push(`pad=${pad}`);
+  return out.join(" ");
+}
+
 function parts(op: string, a: Attrs, f32: boolean): string | null {
   switch (op) {
     case "pow":
@@ -177,6 +199,10 @@ function parts(op: string, a: Attrs, f32: boolean): string | null {
     case "triu":
     case "diag":
       return typeof a.diagonal === "number" && a.diagonal !== 0 ? `${op} ${a.diagonal}` : null;
+    case "convolution":
+    case "max_pool2d":
+    case "avg_pool2d":
+      return windowText(op, a);
   }
   if (REDUCTIONS.has(op)) {
     // cat / stack along 0 and squeeze of every size-1 dim are the defaults: nothing to say

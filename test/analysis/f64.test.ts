@@ -24,6 +24,7 @@ const PROGRAMS = [
   path("../python/programs/nn_norm_training.py"),
   // (the float32 cancellation of layer_norm over 1e4 + k is in test/engine/ops/norm.test.ts)
   path("../python/programs/nn_norm_embedding.py"),
+  path("../python/programs/conv_pool.py"),
 ];
 /** Not recomputable by nature: random draws, and in-place writes through `.data` (no before-values). */
 const SKIP = new Set(["uniform", "normal", "requires_grad", "detach", "setitem", "index_put", "index"]);

@@ -129,7 +129,7 @@ describe("unsupported torch features fail loudly", () => {
       [
         "import torch",
         "for f in (lambda: torch.fft, lambda: torch.ones(2).numpy(), lambda: torch.float64,",
-        "          lambda: torch.ones(2).cuda(), lambda: torch.nn.Conv2d, lambda: torch.ones(2).foo()):",
+        "          lambda: torch.ones(2).cuda(), lambda: torch.nn.ConvTranspose2d, lambda: torch.ones(2).foo()):",
         "    try:",
         "        f()",
         "    except NotImplementedError as e:",
@@ -147,7 +147,7 @@ describe("unsupported torch features fail loudly", () => {
       "NotImplementedError gradlens does not support Tensor.numpy yet (there is no NumPy here: use .tolist())",
       "NotImplementedError gradlens does not support torch.float64 yet",
       "NotImplementedError gradlens does not support CUDA yet",
-      "NotImplementedError gradlens does not support torch.nn.Conv2d yet",
+      "NotImplementedError gradlens does not support torch.nn.ConvTranspose2d yet",
       "NotImplementedError gradlens does not support Tensor.foo yet",
       "False False",
       "gradlens does not support torch.distributions yet",

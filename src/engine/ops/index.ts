@@ -7,3 +7,4 @@ export * from "./nn.ts";
 export * from "./creation.ts";
 export * from "./indexing.ts";
 export * from "./norm.ts";
+export * from "./conv.ts";

@@ -2,7 +2,16 @@
 from .._C import unsupported as _unsupported
 from . import functional, init, utils
 from .modules import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
     BCELoss,
+    Conv1d,
+    Conv2d,
+    Dropout2d,
+    MaxPool1d,
+    MaxPool2d,
     BCEWithLogitsLoss,
     CrossEntropyLoss,
     Dropout,

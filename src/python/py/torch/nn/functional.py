@@ -1,6 +1,6 @@
 """torch.nn.functional: activations, losses, linear, dropout, softmax."""
 from .. import _C
-from .._C import E, unsupported
+from .._C import E, to_js, unsupported
 from .._tensor import O, Tensor, float32, int64, op
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -265,6 +265,191 @@ def one_hot(tensor, num_classes=-1):
             raise RuntimeError("Class values must be smaller than num_classes.")
     # an int64 tensor of the input's shape plus one dim: 1 where the index is the class
     return (tensor.unsqueeze(-1) == arange(num_classes)).long()
+
+
+# ---- convolution and pooling ----
+
+
+def _pair(v, n, name):
+    """An int or a tuple of n ints, as the (h, w) pair the engine takes (conv1d's first is unused)."""
+    if isinstance(v, (tuple, list)):
+        v = tuple(int(i) for i in v)
+        if len(v) == 1:
+            v = v * n
+        if len(v) != n:
+            raise RuntimeError(
+                f"expected {name} to be a single integer value or a list of {n} values to match the convolution dimensions, but got {name}={list(v)}"
+            )
+    else:
+        v = (int(v),) * n
+    return ((0 if name == "padding" else 1), v[0]) if n == 1 else v
+
+
+def _same_padding(weight, dilation, n):
+    ks = weight.shape[2:]
+    dil = _pair(dilation, n, "dilation")[2 - n :]
+    pads = []
+    for k, d in zip(ks, dil):
+        total = d * (k - 1)
+        if total % 2:
+            raise unsupported("padding='same' with an even effective kernel size (asymmetric padding)")
+        pads.append(total // 2)
+    return _pair(tuple(pads), n, "padding")
+
+
+def _conv(n, input, weight, bias, stride, padding, dilation, groups):
+    name = f"conv{n}d"
+    x = _t(input, name)
+    w = _t(weight, name, "weight", 2)
+    b = None if bias is None else _t(bias, name, "bias", 3)._t
+    if isinstance(padding, str):
+        if padding == "valid":
+            pad = _pair(0, n, "padding")
+        elif padding == "same":
+            if any(s != 1 for s in _pair(stride, n, "stride")):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            pad = _same_padding(w, dilation, n)
+        else:
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+    else:
+        pad = _pair(padding, n, "padding")
+    return op(
+        O("convolution"),
+        x._t,
+        w._t,
+        b,
+        n,
+        to_js(list(_pair(stride, n, "stride"))),
+        to_js(list(pad)),
+        to_js(list(_pair(dilation, n, "dilation"))),
+        int(groups),
+    )
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv(1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv(2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def _pool_args(kernel_size, stride, padding, dilation):
+    k = _pair(kernel_size, 2, "kernel_size")
+    s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else _pair(stride, 2, "stride")
+    return k, s, _pair(padding, 2, "padding"), _pair(dilation, 2, "dilation")
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    x = _t(input, "max_pool2d")
+    k, s, p, d = _pool_args(kernel_size, stride, padding, dilation)
+    args = (to_js(list(k)), to_js(list(s)), to_js(list(p)), to_js(list(d)), bool(ceil_mode))
+    out = op(O("maxPool2d"), x._t, *args)
+    if return_indices:
+        return out, op(O("maxPool2dIndices"), x._t, *args)
+    return out
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    # ATen: unsqueeze(-2), max_pool2d over a (1, k) window, squeeze(-2)
+    x = _t(input, "max_pool1d")
+    if x.dim() not in (2, 3):
+        raise RuntimeError(
+            "max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, "
+            f"but got:{list(x.shape)}"
+        )
+
+    def one(v):
+        return v[0] if isinstance(v, (list, tuple)) else v
+
+    k = one(kernel_size)
+    s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else one(stride)
+    r = max_pool2d(x.unsqueeze(-2), (1, k), (1, s), (0, one(padding)), (1, one(dilation)), ceil_mode, return_indices)
+    if return_indices:
+        return r[0].squeeze(-2), r[1].squeeze(-2)
+    return r.squeeze(-2)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None):
+    x = _t(input, "avg_pool2d")
+    k, s, p, _ = _pool_args(kernel_size, stride, padding, 1)
+    return op(
+        O("avgPool2d"),
+        x._t,
+        to_js(list(k)),
+        to_js(list(s)),
+        to_js(list(p)),
+        bool(ceil_mode),
+        bool(count_include_pad),
+        None if divisor_override is None else int(divisor_override),
+    )
+
+
+def adaptive_avg_pool2d(input, output_size):
+    x = _t(input, "adaptive_avg_pool2d")
+    if isinstance(output_size, (list, tuple)):
+        if len(output_size) != 2:
+            raise unsupported("F.adaptive_avg_pool2d with an output_size of other than 2 values")
+        oh, ow = output_size
+    else:
+        oh = ow = output_size
+    if oh is None:
+        oh = x.shape[-2]
+    if ow is None:
+        ow = x.shape[-1]
+    if x.dim() not in (3, 4):
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(x.shape)}")
+    if oh == 1 and ow == 1:
+        # ATen's fast path: a mean over the last two dims (MeanBackward1)
+        return x.mean((-1, -2), keepdim=True)
+    return op(O("adaptiveAvgPool2d"), x._t, int(oh), int(ow))
+
+
+def _one(v):
+    return v[0] if isinstance(v, (list, tuple)) else v
+
+
+def _check_1d(x, name):
+    if x.dim() not in (2, 3):
+        raise RuntimeError(
+            f"Expected 2 to 3 dimensions, but got {x.dim()}-dimensional tensor for argument #1 'self' "
+            f"(while checking arguments for {name})"
+        )
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    # ATen: unsqueeze(-2), avg_pool2d over a (1, k) window, squeeze(-2)
+    x = _t(input, "avg_pool1d")
+    _check_1d(x, "avg_pool1d")
+    k = _one(kernel_size)
+    s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else _one(stride)
+    r = avg_pool2d(x.unsqueeze(-2), (1, k), (1, s), (0, _one(padding)), ceil_mode, count_include_pad)
+    return r.squeeze(-2)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    x = _t(input, "adaptive_avg_pool1d")
+    _check_1d(x, "adaptive_avg_pool1d")
+    return adaptive_avg_pool2d(x.unsqueeze(-2), (1, _one(output_size))).squeeze(-2)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    x = _t(input, "dropout2d")
+    if x.dim() != 4:
+        raise unsupported("F.dropout2d on an input that is not 4-D")
+    if inplace:
+        raise unsupported("F.dropout2d(inplace=True)")
+    if not training or p == 0 or x.numel() == 0:
+        return x
+    # ATen's feature dropout: a (N, C, 1, 1) bernoulli noise scaled by 1/(1-p), multiplied in
+    from .._creation import ones
+    from ..autograd import no_grad
+
+    with no_grad():
+        noise = op(O("dropout"), ones(x.shape[0], x.shape[1], 1, 1)._t, p, True)
+    return x * noise
 
 
 def __getattr__(name):

@@ -5,3 +5,4 @@ export * from "./linalg.ts";
 export * from "./view.ts";
 export * from "./nn.ts";
 export * from "./creation.ts";
+export * from "./math.ts";

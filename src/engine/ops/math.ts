@@ -1,0 +1,655 @@
+/**
+ * Math functions beyond the basic elementwise set (erf, erfc, erfinv, atan2, fmod, lerp, hypot,
+ * logaddexp, clamp with tensor bounds) and the samplers (bernoulli, multinomial), each as ATen's CPU
+ * kernels compute them on float32.
+ */
+import { defineOp } from "../registry.ts";
+import { TorchError } from "../errors.ts";
+import { Tensor, type Operand } from "../tensor.ts";
+import { broadcastIndexMap, broadcastShapes, numel } from "../shape.ts";
+import { castTo, expSleef, mapBinary, mapTernary, mapUnary, resultType, sumToShape } from "../kernels.ts";
+import { defaultGenerator, type Generator } from "../random.ts";
+
+const f = Math.fround;
+const fma = (a: number, b: number, c: number) => f(a * b + c);
+
+// ---- erf, erfc, erfinv ----
+
+/** erf in double by its Taylor series in 2x² (every term positive); ±1 beyond |x| ≥ 6. */
+export function erfDouble(x: number): number {
+  if (x !== x) return x;
+  const ax = Math.abs(x);
+  if (ax >= 6) return Math.sign(x);
+  const x2 = 2 * ax * ax;
+  let term = ax;
+  let total = ax;
+  for (let n = 1; n < 500; n++) {
+    term *= x2 / (2 * n + 1);
+    total += term;
+    if (term < total * 1e-17) break;
+  }
+  const v = (2 / Math.sqrt(Math.PI)) * Math.exp(-ax * ax) * total;
+  return x < 0 ? -v : v;
+}
+
+/** erfc in double: 1 - erf below 3 (at most 5 of 16 digits lost), the continued fraction above. */
+export function erfcDouble(x: number): number {
+  if (x !== x) return x;
+  if (x < 0) return 2 - erfcDouble(-x);
+  if (x < 3) return 1 - erfDouble(x);
+  if (x > 27) return 0;
+  // erfc(x) = e^(-x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))), evaluated from the tail
+  let frac = x;
+  for (let k = 60; k >= 1; k--) frac = x + k / 2 / frac;
+  return Math.exp(-x * x) / Math.sqrt(Math.PI) / frac;
+}
+
+const ERF_P = f(0.3275911);
+const ERF_A = [1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592].map(f);
+
+/**
+ * `torch.erf` on float32: ATen runs Vectorized<float>::erf on every element (vml's map, tail
+ * included): Abramowitz-Stegun 7.1.26 with FMAs and SLEEF's exp.
+ */
+export function erfVec(x: number): number {
+  if (x !== x) return x;
+  const ax = Math.abs(x);
+  const t = f(1 / fma(ERF_P, ax, 1));
+  let r = ERF_A[0];
+  for (let i = 1; i < 5; i++) r = fma(r, t, ERF_A[i]);
+  const e = expSleef(-f(x * x));
+  const v = fma(f(-e * t), r, 1);
+  return x < 0 || Object.is(x, -0) ? -v : v;
+}
+
+/** glibc's float erf, exp and log as the scalar kernels call them (std::erf(float), ...): nearest float32. */
+const erff = (x: number) => f(erfDouble(x));
+const expf = (x: number) => f(Math.exp(x));
+const logf = (x: number) => f(Math.log(x));
+
+const ERFINV_A = [0.886226899, -1.645349621, 0.914624893, -0.140543331].map(f);
+const ERFINV_B = [-2.118377725, 1.442710462, -0.329097515, 0.012229801].map(f);
+const ERFINV_C = [-1.970840454, -1.624906493, 3.429567803, 1.641345311].map(f);
+const ERFINV_D = [3.5438892, 1.6370678].map(f);
+const TWO_OVER_SQRT_PI = f(2 / f(Math.sqrt(Math.PI)));
+
+/**
+ * ATen's calc_erfinv in float32: a rational first guess (central range 0.7), then two Newton steps
+ * with std::erf and std::exp; GCC fuses the polynomials' multiply-adds.
+ */
+export function erfinvF32(y: number): number {
+  const ay = Math.abs(y);
+  if (!(ay <= 1)) return NaN;
+  if (ay === 1) return y > 0 ? Infinity : -Infinity;
+  let x: number;
+  if (ay <= 0.7) {
+    const z = f(y * y);
+    const num = fma(fma(fma(ERFINV_A[3], z, ERFINV_A[2]), z, ERFINV_A[1]), z, ERFINV_A[0]);
+    const dem = fma(fma(fma(fma(ERFINV_B[3], z, ERFINV_B[2]), z, ERFINV_B[1]), z, ERFINV_B[0]), z, 1);
+    x = f(f(y * num) / dem);
+  } else {
+    const z = f(Math.sqrt(-logf(f(f(1 - ay) / 2))));
+    const num = fma(fma(fma(ERFINV_C[3], z, ERFINV_C[2]), z, ERFINV_C[1]), z, ERFINV_C[0]);
+    const dem = fma(fma(ERFINV_D[1], z, ERFINV_D[0]), z, 1);
+    x = f((y < 0 || Object.is(y, -0) ? -Math.abs(num) : Math.abs(num)) / dem);
+  }
+  for (let k = 0; k < 2; k++) {
+    x = f(x - f(f(erff(x) - y) / f(TWO_OVER_SQRT_PI * expf(f(-x * x)))));
+  }
+  return x;
+}
+
+// ---- the unary ops ----
+
+interface MathUnary {
+  name: string;
+  gradFn: string;
+  fn: (x: number) => number;
+  grad: (g: number, x: number, y: number) => number;
+  /** The error PyTorch raises for an integer or bool input, if it refuses one. */
+  saves: "input" | "output";
+}
+
+function mathUnary(spec: MathUnary): (a: Tensor) => Tensor {
+  const run = defineOp<Record<string, never>>({
+    name: spec.name,
+    gradFn: spec.gradFn,
+    forward: ([a]) => mapUnary(a.dtype === "float32" ? a : castTo(a, "float32"), spec.fn, "float32"),
+    backward: (g, { inputs: [x], out }) => [mapTernary(g, x, out, spec.grad)],
+    saves: () => ({ inputs: spec.saves === "input" ? [0] : [], output: spec.saves === "output" }),
+  });
+  return (a) => run([a], {});
+}
+
+// 2 / sqrt(pi) and sqrt(pi) / 2 as the float32 scalars ATen's formulas multiply by
+const TWO_OVER_SQRT_PI_F = f(2 / Math.sqrt(Math.PI));
+const HALF_SQRT_PI_F = f(0.5 * Math.sqrt(Math.PI));
+
+/** `torch.erf`: the nearest float32 (PyTorch's SLEEF erff agrees but for about 1 element in 100, by 1 ulp). */
+export const erf = mathUnary({
+  name: "erf",
+  gradFn: "ErfBackward0",
+  fn: (x) => f(erfDouble(x)),
+  // 2.0 / sqrt(M_PI) * exp(-(self.pow(2))) * grad
+  grad: (g, x) => f(f(TWO_OVER_SQRT_PI_F * expSleef(-f(x * x))) * g),
+  saves: "input",
+});
+/** `torch.erfc`: the nearest float32 (SLEEF's erfcf_u15 in PyTorch: within 1.5 ulp of it). */
+export const erfc = mathUnary({
+  name: "erfc",
+  gradFn: "ErfcBackward0",
+  fn: (x) => f(erfcDouble(x)),
+  // -2.0 / sqrt(M_PI) * exp(-(self.pow(2))) * grad
+  grad: (g, x) => f(f(-TWO_OVER_SQRT_PI_F * expSleef(-f(x * x))) * g),
+  saves: "input",
+});
+/** `torch.erfinv`: ATen's calc_erfinv (a rational guess and two Newton steps) in float32. */
+export const erfinv = mathUnary({
+  name: "erfinv",
+  gradFn: "ErfinvBackward0",
+  fn: erfinvF32,
+  // 0.5 * sqrt(M_PI) * exp(self.erfinv().pow(2)) * grad
+  grad: (g, x) => {
+    const y = erfinvF32(x);
+    return f(f(HALF_SQRT_PI_F * expSleef(f(y * y))) * g);
+  },
+  saves: "input",
+});
+
+// ---- binary ops ----
+
+function floatResult(a: Tensor, b: Tensor): "float32" {
+  void a;
+  void b;
+  return "float32";
+}
+
+const runAtan2 = defineOp<Record<string, never>>({
+  name: "atan2",
+  gradFn: "Atan2Backward0",
+  forward: ([a, b]) => mapBinary(a, b, (y, x) => f(Math.atan2(y, x)), floatResult(a, b)),
+  // recip = (self * self + other * other).reciprocal(); grad * other * recip, grad * -self * recip
+  backward: (g, { inputs: [a, b] }, [na, nb]) => {
+    const recip = mapBinary(a, b, (y, x) => f(1 / f(f(y * y) + f(x * x))), "float32");
+    return [
+      na ? sumToShape(map3(g, b, recip, (gi, x, r) => f(f(gi * x) * r)), a.shape) : null,
+      nb ? sumToShape(map3(g, a, recip, (gi, y, r) => f(f(gi * -y) * r)), b.shape) : null,
+    ];
+  },
+});
+/** `torch.atan2(input, other)`: the angle of (other, input), Atan2Backward0. */
+export function atan2(a: Operand, b: Operand): Tensor {
+  return runAtan2([Tensor.from(a), Tensor.from(b)], {});
+}
+
+const runFmod = defineOp<Record<string, never>>({
+  name: "fmod",
+  gradFn: (inputs) => (inputs[1].isWrappedNumber ? "FmodBackward0" : "FmodBackward1"),
+  forward: ([a, b]) => {
+    const dtype = resultType(a, b);
+    if (dtype !== "float32" && b.values.some((v) => v === 0)) {
+      throw new TorchError("RuntimeError", "ZeroDivisionError");
+    }
+    return mapBinary(a, b, (x, y) => x % y, dtype === "bool" ? "int64" : dtype);
+  },
+  // self: grad; other: -grad * self.div(other, rounding_mode="trunc")
+  backward: (g, { inputs: [a, b] }, [na, nb]) => [
+    na ? sumToShape(g, a.shape) : null,
+    nb
+      ? sumToShape(
+          map3(g, a, b, (gi, x, y) => f(-gi * Math.trunc(f(x / y)))),
+          b.shape,
+        )
+      : null,
+  ],
+  saves: (_ctx, [, nb]) => ({ inputs: nb ? [0, 1] : [], output: false }),
+});
+/** `torch.fmod(input, other)`: C's fmod, the result takes the dividend's sign. */
+export function fmod(a: Operand, b: Operand): Tensor {
+  return runFmod([Tensor.from(a), Tensor.from(b)], {});
+}
+
+const runHypot = defineOp<Record<string, never>>({
+  name: "hypot",
+  gradFn: "HypotBackward0",
+  forward: ([a, b]) => mapBinary(a, b, (x, y) => f(Math.hypot(x, y)), "float32"),
+  // grad * self / result, grad * other / result
+  backward: (g, { inputs: [a, b], out }, [na, nb]) => [
+    na ? sumToShape(map3(g, a, out, (gi, x, r) => f(f(gi * x) / r)), a.shape) : null,
+    nb ? sumToShape(map3(g, b, out, (gi, y, r) => f(f(gi * y) / r)), b.shape) : null,
+  ],
+  saves: () => ({ inputs: [0, 1], output: true }),
+});
+/** `torch.hypot(input, other)`: sqrt(input² + other²) without overflow. */
+export function hypot(a: Tensor, b: Tensor): Tensor {
+  const dtype = resultType(a, b);
+  if (dtype !== "float32") {
+    throw new TorchError("RuntimeError", `"hypot_cpu" not implemented for '${dtype === "int64" ? "Long" : "Bool"}'`);
+  }
+  return runHypot([a, b], {});
+}
+
+const LOGADDEXP = (a: number, b: number) => {
+  if (a === b && (a === Infinity || a === -Infinity)) return a;
+  if (a !== a || b !== b) return NaN;
+  const m = Math.max(a, b);
+  return f(m + f(Math.log1p(expSleef(-Math.abs(f(a - b))))));
+};
+const runLogaddexp = defineOp<Record<string, never>>({
+  name: "logaddexp",
+  gradFn: "LogaddexpBackward0",
+  forward: ([a, b]) => mapBinary(a, b, LOGADDEXP, "float32"),
+  // grad / (1 + exp(other - self)), grad / (1 + exp(self - other))
+  backward: (g, { inputs: [a, b] }, [na, nb]) => [
+    na ? sumToShape(map3(g, a, b, (gi, x, y) => f(gi / f(1 + expSleef(f(y - x))))), a.shape) : null,
+    nb ? sumToShape(map3(g, a, b, (gi, x, y) => f(gi / f(1 + expSleef(f(x - y))))), b.shape) : null,
+  ],
+});
+/** `torch.logaddexp(input, other)`: log(e^input + e^other). */
+export function logaddexp(a: Tensor, b: Tensor): Tensor {
+  return runLogaddexp([a, b], {});
+}
+
+// ---- lerp ----
+
+/** ATen's lerp in float32: from the start below |w| = 0.5, from the end above (GCC fuses each into an FMA). */
+function lerpValue(s: number, e: number, w: number): number {
+  const d = f(e - s);
+  return Math.abs(w) < 0.5 ? f(s + w * d) : f(e - d * f(1 - w));
+}
+
+const runLerpScalar = defineOp<{ weight: number }>({
+  name: "lerp",
+  gradFn: "LerpBackward0",
+  forward: ([a, b], { weight }) => {
+    const w = f(weight);
+    return mapBinary(a, b, (s, e) => lerpValue(s, e, w), "float32");
+  },
+  // self: grad * (1 - weight), end: grad * weight
+  backward: (g, { inputs: [a, b], attrs: { weight } }, [na, nb]) => [
+    na ? sumToShape(mapUnary(g, (gi) => f(gi * f(1 - weight)), "float32"), a.shape) : null,
+    nb ? sumToShape(mapUnary(g, (gi) => f(gi * f(weight)), "float32"), b.shape) : null,
+  ],
+  saves: () => ({ inputs: [], output: false }),
+});
+
+/** `fn(a, b, c)` over the broadcast of three tensors, float32 out. */
+function map3(a: Tensor, b: Tensor, c: Tensor, fn: (x: number, y: number, z: number) => number): Tensor {
+  const shape = broadcastShapes(broadcastShapes(a.shape, b.shape), c.shape);
+  const out = new Float32Array(numel(shape));
+  const [am, bm, cm] = [a, b, c].map((t) => broadcastIndexMap(t.shape, shape));
+  const [av, bv, cv] = [a.values, b.values, c.values];
+  for (let i = 0; i < out.length; i++) out[i] = fn(av[am[i]], bv[bm[i]], cv[cm[i]]);
+  return new Tensor(out, shape, "float32");
+}
+
+const runLerpTensor = defineOp<Record<string, never>>({
+  name: "lerp_tensor",
+  gradFn: "LerpBackward1",
+  forward: ([a, b, w]) => map3(a, b, w, lerpValue),
+  // self: grad * (1 - weight), end: grad * weight, weight: grad * (end - self)
+  backward: (g, { inputs: [a, b, w] }, [na, nb, nw]) => [
+    na ? sumToShape(map3(g, w, w, (gi, x) => f(gi * f(1 - x))), a.shape) : null,
+    nb ? sumToShape(map3(g, w, w, (gi, x) => f(gi * x)), b.shape) : null,
+    nw ? sumToShape(map3(g, a, b, (gi, s, e) => f(gi * f(e - s))), w.shape) : null,
+  ],
+  saves: (_ctx, [na, nb, nw]) => ({
+    inputs: [...(nw ? [0, 1] : []), ...(na || nb ? [2] : [])],
+    output: false,
+  }),
+});
+
+function lerpDtypes(start: Tensor, end: Tensor, weight?: Tensor): void {
+  if (start.dtype !== end.dtype) {
+    throw new TorchError(
+      "RuntimeError",
+      `expected dtype ${TYPE_NAMES[start.dtype]} for \`end\` but got dtype ${TYPE_NAMES[end.dtype]}`,
+    );
+  }
+  if (weight && weight.dtype !== start.dtype) {
+    throw new TorchError(
+      "RuntimeError",
+      `expected dtype ${TYPE_NAMES[start.dtype]} for \`weight\` but got dtype ${TYPE_NAMES[weight.dtype]}`,
+    );
+  }
+  if (start.dtype !== "float32") {
+    throw new TorchError("RuntimeError", `"lerp_kernel_scalar" not implemented for '${TYPE_NAMES[start.dtype]}'`);
+  }
+}
+const TYPE_NAMES = { float32: "float", int64: "long int", bool: "bool" } as const;
+
+/** `torch.lerp(start, end, weight)`: a number weight is LerpBackward0, a tensor one LerpBackward1. */
+export function lerp(start: Tensor, end: Tensor, weight: Operand): Tensor {
+  if (weight instanceof Tensor && !weight.isWrappedNumber) {
+    lerpDtypes(start, end, weight);
+    return runLerpTensor([start, end, weight], {});
+  }
+  lerpDtypes(start, end);
+  return runLerpScalar([start, end], { weight: Tensor.from(weight).values[0] });
+}
+
+// ---- clamp with tensor bounds ----
+
+const runClampTensor = defineOp<{ hasMin: boolean; hasMax: boolean }>({
+  name: "clamp_tensor",
+  gradFn: "ClampBackward0",
+  forward: (inputs, { hasMin, hasMax }) => {
+    const [a] = inputs;
+    const lo = hasMin ? inputs[1] : null;
+    const hi = hasMax ? inputs[hasMin ? 2 : 1] : null;
+    const dtype = resultType(...inputs);
+    const none = Tensor.from(NaN);
+    const shape = broadcastShapes(
+      broadcastShapes(a.shape, lo ? lo.shape : []),
+      hi ? hi.shape : [],
+    );
+    const lt = lo ?? none;
+    const ht = hi ?? none;
+    const [am, lm, hm] = [a, lt, ht].map((t) => broadcastIndexMap(t.shape, shape));
+    const out = Tensor.empty(shape, dtype);
+    const ov = out.values;
+    for (let i = 0; i < ov.length; i++) {
+      let x = a.values[am[i]];
+      const mn = lo ? lt.values[lm[i]] : -Infinity;
+      const mx = hi ? ht.values[hm[i]] : Infinity;
+      if (mn !== mn || mx !== mx) x = NaN;
+      else if (x === x) x = Math.min(Math.max(x, mn), mx);
+      ov[i] = x;
+    }
+    return out;
+  },
+  // self: where(min <= self <= max, grad, 0); min: where(self < min [and min < max], grad, 0);
+  // max: where(self > max [or max < min], grad, 0)
+  backward: (g, { inputs, attrs: { hasMin, hasMax } }, needs) => {
+    const [a] = inputs;
+    const lo = hasMin ? inputs[1] : null;
+    const hi = hasMax ? inputs[hasMin ? 2 : 1] : null;
+    const none = Tensor.from(NaN);
+    const lt = lo ?? none;
+    const ht = hi ?? none;
+    const grads: (Tensor | null)[] = [];
+    grads.push(
+      needs[0]
+        ? sumToShape(
+            mapFour(g, a, lt, ht, (gi, x, mn, mx) => ((!lo || x >= mn) && (!hi || x <= mx) ? gi : 0)),
+            a.shape,
+          )
+        : null,
+    );
+    if (lo) {
+      grads.push(
+        needs[1]
+          ? sumToShape(
+              mapFour(g, a, lt, ht, (gi, x, mn, mx) => (x < mn && (!hi || mn < mx) ? gi : 0)),
+              lo.shape,
+            )
+          : null,
+      );
+    }
+    if (hi) {
+      grads.push(
+        needs[grads.length]
+          ? sumToShape(
+              mapFour(g, a, lt, ht, (gi, x, mn, mx) => (x > mx || (lo !== null && mx < mn) ? gi : 0)),
+              hi.shape,
+            )
+          : null,
+      );
+    }
+    return grads;
+  },
+});
+
+function mapFour(
+  g: Tensor,
+  a: Tensor,
+  b: Tensor,
+  c: Tensor,
+  fn: (g: number, x: number, y: number, z: number) => number,
+): Tensor {
+  const shape = g.shape;
+  const out = new Float32Array(numel(shape));
+  const [am, bm, cm] = [a, b, c].map((t) => broadcastIndexMap(t.shape, shape));
+  for (let i = 0; i < out.length; i++) out[i] = fn(g.values[i], a.values[am[i]], b.values[bm[i]], c.values[cm[i]]);
+  return new Tensor(out, shape, "float32");
+}
+
+/** `torch.clamp(input, min, max)` with tensor bounds (either may be null): ClampBackward0. */
+export function clampTensor(a: Tensor, min: Tensor | null, max: Tensor | null): Tensor {
+  if (!min && !max) {
+    throw new TorchError("RuntimeError", "torch.clamp: At least one of 'min' or 'max' must not be None");
+  }
+  const inputs = [a, ...(min != null ? [min] : []), ...(max != null ? [max] : [])];
+  return runClampTensor(inputs, { hasMin: min != null, hasMax: max != null });
+}
+
+// ---- samplers ----
+
+const runBernoulli = defineOp<{ generator: Generator }>({
+  name: "bernoulli",
+  gradFn: "BernoulliBackward0",
+  // ATen's CPU bernoulli_(Tensor p) on float p: bernoulli_distribution<float>, i.e. a 24-bit uniform
+  // float below p, one draw per element in order
+  forward: ([p], { generator }) => {
+    const out = Tensor.empty(p.shape, p.dtype);
+    const pv = p.values;
+    const ov = out.values;
+    for (let i = 0; i < ov.length; i++) ov[i] = generator.uniformFloat() < pv[i] ? 1 : 0;
+    return out;
+  },
+  backward: (g) => [mapUnary(g, () => 0, "float32")],
+  saves: () => ({ inputs: [], output: false }),
+});
+
+const runBernoulliScalar = defineOp<{ p: number; generator: Generator }>({
+  name: "bernoulli_p",
+  gradFn: "BernoulliBackward1",
+  // bernoulli_(double p): bernoulli_distribution<double>, a 53-bit uniform double below p
+  forward: ([a], { p, generator }) => {
+    const out = Tensor.empty(a.shape, a.dtype);
+    const ov = out.values;
+    for (let i = 0; i < ov.length; i++) ov[i] = generator.uniformDouble() < p ? 1 : 0;
+    return out;
+  },
+  backward: (g) => [mapUnary(g, () => 0, "float32")],
+  saves: () => ({ inputs: [], output: false }),
+});
+
+/** `torch.bernoulli(input)` (probabilities in input) or `torch.bernoulli(input, p)`. */
+export function bernoulli(a: Tensor, p: number | null = null, generator: Generator = defaultGenerator): Tensor {
+  if (p !== null) {
+    if (!(p >= 0 && p <= 1)) {
+      throw new TorchError("RuntimeError", `bernoulli_ expects p to be in [0, 1], but got p=${p}`);
+    }
+    return runBernoulliScalar([a], { p, generator });
+  }
+  if (a.dtype !== "float32") {
+    throw new TorchError("RuntimeError", `"bernoulli_tensor_cpu_p_" not implemented for '${a.dtype === "int64" ? "Long" : "Bool"}'`);
+  }
+  const pv = a.values;
+  for (let i = 0; i < pv.length; i++) {
+    if (!(pv[i] >= 0 && pv[i] <= 1)) {
+      throw new TorchError("RuntimeError", "Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)");
+    }
+  }
+  return runBernoulli([a], { generator });
+}
+
+/** `t.bernoulli_(p)` in place, p a number or a tensor of probabilities (broadcast to t). */
+export function bernoulliFill(t: Tensor, p: number | Tensor, generator: Generator = defaultGenerator): void {
+  const v = t.values;
+  if (typeof p === "number") {
+    if (!(p >= 0 && p <= 1)) {
+      throw new TorchError("RuntimeError", `bernoulli_ expects p to be in [0, 1], but got p=${p}`);
+    }
+    for (let i = 0; i < v.length; i++) v[i] = generator.uniformDouble() < p ? 1 : 0;
+    return;
+  }
+  const map = broadcastIndexMap(p.shape, t.shape);
+  for (let i = 0; i < v.length; i++) v[i] = generator.uniformFloat() < p.values[map[i]] ? 1 : 0;
+}
+
+/**
+ * `torch.multinomial(input, n, replacement)` as ATen's CPU kernel (1.13: n = 1 with replacement takes the replacement path). Without replacement:
+ * q ~ Exp(1) per element (exponential_distribution<double>, -log(1 - u) on a 53-bit uniform), then the
+ * top n of p / q in float32. With replacement: the float32 running sum normalized, then a 53-bit
+ * uniform and a binary search per sample.
+ */
+export function multinomial(
+  p: Tensor,
+  n: number,
+  replacement = false,
+  generator: Generator = defaultGenerator,
+): Tensor {
+  if (p.shape.length < 1 || p.shape.length > 2) {
+    throw new TorchError("RuntimeError", "prob_dist must be 1 or 2 dim");
+  }
+  if (p.dtype !== "float32") {
+    throw new TorchError(
+      "RuntimeError",
+      `multinomial only supports floating-point dtypes for input, got: ${p.dtype === "int64" ? "Long" : "Bool"}`,
+    );
+  }
+  if (!(n > 0)) throw new TorchError("RuntimeError", "cannot sample n_sample <= 0 samples");
+  const k = p.shape[p.shape.length - 1];
+  if (!replacement && n > k) {
+    throw new TorchError("RuntimeError", "cannot sample n_sample > prob_dist.size(-1) samples without replacement");
+  }
+  const rows = p.shape.length === 2 ? p.shape[0] : 1;
+  const pv = p.values;
+  const outShape = p.shape.length === 2 ? [rows, n] : [n];
+  const out = Tensor.empty(outShape, "int64");
+  const ov = out.values;
+  if (!replacement) {
+    let max = -Infinity;
+    let min = Infinity;
+    let nan = false;
+    for (let i = 0; i < pv.length; i++) {
+      if (pv[i] !== pv[i]) nan = true;
+      max = Math.max(max, pv[i]);
+      min = Math.min(min, pv[i]);
+    }
+    if (nan || !(max < Infinity && min >= 0)) {
+      throw new TorchError("RuntimeError", "probability tensor contains either `inf`, `nan` or element < 0");
+    }
+    for (let r = 0; r < rows; r++) {
+      let s = 0;
+      for (let j = 0; j < k; j++) s += pv[r * k + j];
+      if (s === 0) throw new TorchError("RuntimeError", "invalid multinomial distribution (sum of probabilities <= 0)");
+    }
+    const q = new Float32Array(pv.length);
+    for (let i = 0; i < q.length; i++) q[i] = f(-Math.log(1 - generator.uniformDouble()));
+    for (let i = 0; i < q.length; i++) q[i] = f(pv[i] / q[i]);
+    for (let r = 0; r < rows; r++) {
+      const idx = Array.from({ length: k }, (_, j) => j);
+      // largest first; the first index among equals
+      idx.sort((x, y) => q[r * k + y] - q[r * k + x] || x - y);
+      for (let j = 0; j < n; j++) ov[r * n + j] = idx[j];
+    }
+    return out;
+  }
+  const cum = new Float32Array(k);
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let j = 0; j < k; j++) {
+      const v = pv[r * k + j];
+      if (!(v >= 0)) {
+        throw new TorchError(
+          "RuntimeError",
+          "invalid multinomial distribution (encountering probability entry < 0)",
+        );
+      }
+      if (!Number.isFinite(v)) {
+        throw new TorchError(
+          "RuntimeError",
+          "invalid multinomial distribution (encountering probability entry = infinity or NaN)",
+        );
+      }
+      s = f(s + v);
+      cum[j] = s;
+    }
+    if (!(s > 0)) throw new TorchError("RuntimeError", "invalid multinomial distribution (sum of probabilities <= 0)");
+    for (let j = 0; j < k; j++) cum[j] = f(cum[j] / s);
+    cum[k - 1] = 1;
+    for (let j = 0; j < n; j++) {
+      const u = generator.uniformDouble();
+      let left = 0;
+      let right = k;
+      while (right - left > 0) {
+        const mid = left + Math.floor((right - left) / 2);
+        if (cum[mid] < u) left = mid + 1;
+        else right = mid;
+      }
+      ov[r * n + j] = left;
+    }
+  }
+  return out;
+}
+
+/** The values of `t.bernoulli_(p)` for a tensor p (broadcast to t): a fresh tensor of t's shape and dtype. */
+export function bernoulliLike(t: Tensor, p: Tensor, generator: Generator = defaultGenerator): Tensor {
+  const out = Tensor.empty(t.shape, t.dtype);
+  bernoulliFill(out, p, generator);
+  return out;
+}
+
+// ---- cdist (p = 2, ATen's direct kernel: at most 25 rows a side) ----
+
+const runCdist = defineOp<Record<string, never>>({
+  name: "cdist",
+  gradFn: "CdistBackward0",
+  // per pair: the squares of the differences accumulated in order (fused), then sqrt
+  forward: ([a, b]) => {
+    const [r1, m] = a.shape.slice(-2);
+    const r2 = b.shape[b.shape.length - 2];
+    const batch = a.shape.length === 3 ? a.shape[0] : 1;
+    const shape = [...a.shape.slice(0, -2), r1, r2];
+    const out = new Float32Array(batch * r1 * r2);
+    const av = a.values;
+    const bv = b.values;
+    for (let z = 0; z < batch; z++) {
+      for (let i = 0; i < r1; i++) {
+        for (let j = 0; j < r2; j++) {
+          let agg = 0;
+          for (let k = 0; k < m; k++) {
+            const d = f(av[(z * r1 + i) * m + k] - bv[(z * r2 + j) * m + k]);
+            agg = f(agg + d * d);
+          }
+          out[(z * r1 + i) * r2 + j] = f(Math.sqrt(agg));
+        }
+      }
+    }
+    return new Tensor(out, shape, "float32");
+  },
+  // _cdist_backward: Σ_j grad * diff / dist (0 where dist is 0), j in order; x2's by the same with roles swapped
+  backward: (g, { inputs: [a, b], out }, [na, nb]) => {
+    const grad = (x: Tensor, y: Tensor, transposed: boolean) => {
+      const [r1, m] = x.shape.slice(-2);
+      const r2 = y.shape[y.shape.length - 2];
+      const batch = x.shape.length === 3 ? x.shape[0] : 1;
+      const res = new Float32Array(x.numel());
+      const at = (z: number, i: number, j: number) =>
+        transposed ? (z * r2 + j) * r1 + i : (z * r1 + i) * r2 + j;
+      for (let z = 0; z < batch; z++) {
+        for (let i = 0; i < r1; i++) {
+          for (let j = 0; j < r2; j++) {
+            const dist = out.values[at(z, i, j)];
+            const gij = g.values[at(z, i, j)];
+            for (let k = 0; k < m; k++) {
+              const diff = f(x.values[(z * r1 + i) * m + k] - y.values[(z * r2 + j) * m + k]);
+              const term = dist === 0 ? 0 : f(f(gij * diff) / dist);
+              res[(z * r1 + i) * m + k] = f(res[(z * r1 + i) * m + k] + term);
+            }
+          }
+        }
+      }
+      return new Tensor(res, x.shape, "float32");
+    };
+    return [na ? grad(a, b, false) : null, nb ? grad(b, a, true) : null];
+  },
+  saves: () => ({ inputs: [0, 1], output: true }),
+});
+/** `torch.cdist(x1, x2)` with p = 2 on rows of 2-D (or same-batch 3-D) tensors: CdistBackward0. */
+export function cdist(a: Tensor, b: Tensor): Tensor {
+  return runCdist([a, b], {});
+}

@@ -76,6 +76,8 @@ const CALL_NAME: Record<string, string> = {
   mse_loss: "F.mse_loss",
   nll_loss: "F.nll_loss",
   pow_tensor: "pow",
+  lerp_tensor: "lerp",
+  clamp_tensor: "clamp",
 };
 
 /** Reductions written as methods when they reduce everything: `x.sum()`, `x.std()`. */

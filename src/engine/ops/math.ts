@@ -172,8 +172,18 @@ const runAtan2 = defineOp<Record<string, never>>({
   backward: (g, { inputs: [a, b] }, [na, nb]) => {
     const recip = mapBinary(a, b, (y, x) => f(1 / f(f(y * y) + f(x * x))), "float32");
     return [
-      na ? sumToShape(map3(g, b, recip, (gi, x, r) => f(f(gi * x) * r)), a.shape) : null,
-      nb ? sumToShape(map3(g, a, recip, (gi, y, r) => f(f(gi * -y) * r)), b.shape) : null,
+      na
+        ? sumToShape(
+            map3(g, b, recip, (gi, x, r) => f(f(gi * x) * r)),
+            a.shape,
+          )
+        : null,
+      nb
+        ? sumToShape(
+            map3(g, a, recip, (gi, y, r) => f(f(gi * -y) * r)),
+            b.shape,
+          )
+        : null,
     ];
   },
 });
@@ -215,8 +225,18 @@ const runHypot = defineOp<Record<string, never>>({
   forward: ([a, b]) => mapBinary(a, b, (x, y) => f(Math.hypot(x, y)), "float32"),
   // grad * self / result, grad * other / result
   backward: (g, { inputs: [a, b], out }, [na, nb]) => [
-    na ? sumToShape(map3(g, a, out, (gi, x, r) => f(f(gi * x) / r)), a.shape) : null,
-    nb ? sumToShape(map3(g, b, out, (gi, y, r) => f(f(gi * y) / r)), b.shape) : null,
+    na
+      ? sumToShape(
+          map3(g, a, out, (gi, x, r) => f(f(gi * x) / r)),
+          a.shape,
+        )
+      : null,
+    nb
+      ? sumToShape(
+          map3(g, b, out, (gi, y, r) => f(f(gi * y) / r)),
+          b.shape,
+        )
+      : null,
   ],
   saves: () => ({ inputs: [0, 1], output: true }),
 });
@@ -224,7 +244,10 @@ const runHypot = defineOp<Record<string, never>>({
 export function hypot(a: Tensor, b: Tensor): Tensor {
   const dtype = resultType(a, b);
   if (dtype !== "float32") {
-    throw new TorchError("RuntimeError", `"hypot_cpu" not implemented for '${dtype === "int64" ? "Long" : "Bool"}'`);
+    throw new TorchError(
+      "RuntimeError",
+      `"hypot_cpu" not implemented for '${dtype === "int64" ? "Long" : "Bool"}'`,
+    );
   }
   return runHypot([a, b], {});
 }
@@ -241,8 +264,18 @@ const runLogaddexp = defineOp<Record<string, never>>({
   forward: ([a, b]) => mapBinary(a, b, LOGADDEXP, "float32"),
   // grad / (1 + exp(other - self)), grad / (1 + exp(self - other))
   backward: (g, { inputs: [a, b] }, [na, nb]) => [
-    na ? sumToShape(map3(g, a, b, (gi, x, y) => f(gi / f(1 + expSleef(f(y - x))))), a.shape) : null,
-    nb ? sumToShape(map3(g, a, b, (gi, x, y) => f(gi / f(1 + expSleef(f(x - y))))), b.shape) : null,
+    na
+      ? sumToShape(
+          map3(g, a, b, (gi, x, y) => f(gi / f(1 + expSleef(f(y - x))))),
+          a.shape,
+        )
+      : null,
+    nb
+      ? sumToShape(
+          map3(g, a, b, (gi, x, y) => f(gi / f(1 + expSleef(f(x - y))))),
+          b.shape,
+        )
+      : null,
   ],
 });
 /** `torch.logaddexp(input, other)`: log(e^input + e^other). */
@@ -267,8 +300,18 @@ const runLerpScalar = defineOp<{ weight: number }>({
   },
   // self: grad * (1 - weight), end: grad * weight
   backward: (g, { inputs: [a, b], attrs: { weight } }, [na, nb]) => [
-    na ? sumToShape(mapUnary(g, (gi) => f(gi * f(1 - weight)), "float32"), a.shape) : null,
-    nb ? sumToShape(mapUnary(g, (gi) => f(gi * f(weight)), "float32"), b.shape) : null,
+    na
+      ? sumToShape(
+          mapUnary(g, (gi) => f(gi * f(1 - weight)), "float32"),
+          a.shape,
+        )
+      : null,
+    nb
+      ? sumToShape(
+          mapUnary(g, (gi) => f(gi * f(weight)), "float32"),
+          b.shape,
+        )
+      : null,
   ],
   saves: () => ({ inputs: [], output: false }),
 });
@@ -289,9 +332,24 @@ const runLerpTensor = defineOp<Record<string, never>>({
   forward: ([a, b, w]) => map3(a, b, w, lerpValue),
   // self: grad * (1 - weight), end: grad * weight, weight: grad * (end - self)
   backward: (g, { inputs: [a, b, w] }, [na, nb, nw]) => [
-    na ? sumToShape(map3(g, w, w, (gi, x) => f(gi * f(1 - x))), a.shape) : null,
-    nb ? sumToShape(map3(g, w, w, (gi, x) => f(gi * x)), b.shape) : null,
-    nw ? sumToShape(map3(g, a, b, (gi, s, e) => f(gi * f(e - s))), w.shape) : null,
+    na
+      ? sumToShape(
+          map3(g, w, w, (gi, x) => f(gi * f(1 - x))),
+          a.shape,
+        )
+      : null,
+    nb
+      ? sumToShape(
+          map3(g, w, w, (gi, x) => f(gi * x)),
+          b.shape,
+        )
+      : null,
+    nw
+      ? sumToShape(
+          map3(g, a, b, (gi, s, e) => f(gi * f(e - s))),
+          w.shape,
+        )
+      : null,
   ],
   saves: (_ctx, [na, nb, nw]) => ({
     inputs: [...(nw ? [0, 1] : []), ...(na || nb ? [2] : [])],
@@ -313,7 +371,10 @@ function lerpDtypes(start: Tensor, end: Tensor, weight?: Tensor): void {
     );
   }
   if (start.dtype !== "float32") {
-    throw new TorchError("RuntimeError", `"lerp_kernel_scalar" not implemented for '${TYPE_NAMES[start.dtype]}'`);
+    throw new TorchError(
+      "RuntimeError",
+      `"lerp_kernel_scalar" not implemented for '${TYPE_NAMES[start.dtype]}'`,
+    );
   }
 }
 const TYPE_NAMES = { float32: "float", int64: "long int", bool: "bool" } as const;
@@ -339,10 +400,7 @@ const runClampTensor = defineOp<{ hasMin: boolean; hasMax: boolean }>({
     const hi = hasMax ? inputs[hasMin ? 2 : 1] : null;
     const dtype = resultType(...inputs);
     const none = Tensor.from(NaN);
-    const shape = broadcastShapes(
-      broadcastShapes(a.shape, lo ? lo.shape : []),
-      hi ? hi.shape : [],
-    );
+    const shape = broadcastShapes(broadcastShapes(a.shape, lo ? lo.shape : []), hi ? hi.shape : []);
     const lt = lo ?? none;
     const ht = hi ?? none;
     const [am, lm, hm] = [a, lt, ht].map((t) => broadcastIndexMap(t.shape, shape));
@@ -410,7 +468,8 @@ function mapFour(
   const shape = g.shape;
   const out = new Float32Array(numel(shape));
   const [am, bm, cm] = [a, b, c].map((t) => broadcastIndexMap(t.shape, shape));
-  for (let i = 0; i < out.length; i++) out[i] = fn(g.values[i], a.values[am[i]], b.values[bm[i]], c.values[cm[i]]);
+  for (let i = 0; i < out.length; i++)
+    out[i] = fn(g.values[i], a.values[am[i]], b.values[bm[i]], c.values[cm[i]]);
   return new Tensor(out, shape, "float32");
 }
 
@@ -456,7 +515,11 @@ const runBernoulliScalar = defineOp<{ p: number; generator: Generator }>({
 });
 
 /** `torch.bernoulli(input)` (probabilities in input) or `torch.bernoulli(input, p)`. */
-export function bernoulli(a: Tensor, p: number | null = null, generator: Generator = defaultGenerator): Tensor {
+export function bernoulli(
+  a: Tensor,
+  p: number | null = null,
+  generator: Generator = defaultGenerator,
+): Tensor {
   if (p !== null) {
     if (!(p >= 0 && p <= 1)) {
       throw new TorchError("RuntimeError", `bernoulli_ expects p to be in [0, 1], but got p=${p}`);
@@ -464,12 +527,18 @@ export function bernoulli(a: Tensor, p: number | null = null, generator: Generat
     return runBernoulliScalar([a], { p, generator });
   }
   if (a.dtype !== "float32") {
-    throw new TorchError("RuntimeError", `"bernoulli_tensor_cpu_p_" not implemented for '${a.dtype === "int64" ? "Long" : "Bool"}'`);
+    throw new TorchError(
+      "RuntimeError",
+      `"bernoulli_tensor_cpu_p_" not implemented for '${a.dtype === "int64" ? "Long" : "Bool"}'`,
+    );
   }
   const pv = a.values;
   for (let i = 0; i < pv.length; i++) {
     if (!(pv[i] >= 0 && pv[i] <= 1)) {
-      throw new TorchError("RuntimeError", "Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)");
+      throw new TorchError(
+        "RuntimeError",
+        "Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)",
+      );
     }
   }
   return runBernoulli([a], { generator });
@@ -513,7 +582,10 @@ export function multinomial(
   if (!(n > 0)) throw new TorchError("RuntimeError", "cannot sample n_sample <= 0 samples");
   const k = p.shape[p.shape.length - 1];
   if (!replacement && n > k) {
-    throw new TorchError("RuntimeError", "cannot sample n_sample > prob_dist.size(-1) samples without replacement");
+    throw new TorchError(
+      "RuntimeError",
+      "cannot sample n_sample > prob_dist.size(-1) samples without replacement",
+    );
   }
   const rows = p.shape.length === 2 ? p.shape[0] : 1;
   const pv = p.values;
@@ -535,7 +607,8 @@ export function multinomial(
     for (let r = 0; r < rows; r++) {
       let s = 0;
       for (let j = 0; j < k; j++) s += pv[r * k + j];
-      if (s === 0) throw new TorchError("RuntimeError", "invalid multinomial distribution (sum of probabilities <= 0)");
+      if (s === 0)
+        throw new TorchError("RuntimeError", "invalid multinomial distribution (sum of probabilities <= 0)");
     }
     const q = new Float32Array(pv.length);
     for (let i = 0; i < q.length; i++) q[i] = f(-Math.log(1 - generator.uniformDouble()));
@@ -568,7 +641,8 @@ export function multinomial(
       s = f(s + v);
       cum[j] = s;
     }
-    if (!(s > 0)) throw new TorchError("RuntimeError", "invalid multinomial distribution (sum of probabilities <= 0)");
+    if (!(s > 0))
+      throw new TorchError("RuntimeError", "invalid multinomial distribution (sum of probabilities <= 0)");
     for (let j = 0; j < k; j++) cum[j] = f(cum[j] / s);
     cum[k - 1] = 1;
     for (let j = 0; j < n; j++) {

@@ -32,36 +32,6 @@ export function erfDouble(x: number): number {
   return x < 0 ? -v : v;
 }
 
-/** erfc in double: 1 - erf below 3 (at most 5 of 16 digits lost), the continued fraction above. */
-export function erfcDouble(x: number): number {
-  if (x !== x) return x;
-  if (x < 0) return 2 - erfcDouble(-x);
-  if (x < 3) return 1 - erfDouble(x);
-  if (x > 27) return 0;
-  // erfc(x) = e^(-x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))), evaluated from the tail
-  let frac = x;
-  for (let k = 60; k >= 1; k--) frac = x + k / 2 / frac;
-  return Math.exp(-x * x) / Math.sqrt(Math.PI) / frac;
-}
-
-const ERF_P = f(0.3275911);
-const ERF_A = [1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592].map(f);
-
-/**
- * `torch.erf` on float32: ATen runs Vectorized<float>::erf on every element (vml's map, tail
- * included): Abramowitz-Stegun 7.1.26 with FMAs and SLEEF's exp.
- */
-export function erfVec(x: number): number {
-  if (x !== x) return x;
-  const ax = Math.abs(x);
-  const t = f(1 / fma(ERF_P, ax, 1));
-  let r = ERF_A[0];
-  for (let i = 1; i < 5; i++) r = fma(r, t, ERF_A[i]);
-  const e = expSleef(-f(x * x));
-  const v = fma(f(-e * t), r, 1);
-  return x < 0 || Object.is(x, -0) ? -v : v;
-}
-
 /** glibc's float erf, exp and log as the scalar kernels call them (std::erf(float), ...): nearest float32. */
 const erff = (x: number) => f(erfDouble(x));
 const expf = (x: number) => f(Math.exp(x));
@@ -125,20 +95,20 @@ function mathUnary(spec: MathUnary): (a: Tensor) => Tensor {
 const TWO_OVER_SQRT_PI_F = f(2 / Math.sqrt(Math.PI));
 const HALF_SQRT_PI_F = f(0.5 * Math.sqrt(Math.PI));
 
-/** `torch.erf`: the nearest float32 (PyTorch's SLEEF erff agrees but for about 1 element in 100, by 1 ulp). */
+/** `torch.erf`: SLEEF's erff_u1, which ATen's vectorized erf runs on every element (bit for bit). */
 export const erf = mathUnary({
   name: "erf",
   gradFn: "ErfBackward0",
-  fn: (x) => f(erfDouble(x)),
+  fn: (x) => erfSleef(x),
   // 2.0 / sqrt(M_PI) * exp(-(self.pow(2))) * grad
   grad: (g, x) => f(f(TWO_OVER_SQRT_PI_F * expSleef(-f(x * x))) * g),
   saves: "input",
 });
-/** `torch.erfc`: the nearest float32 (SLEEF's erfcf_u15 in PyTorch: within 1.5 ulp of it). */
+/** `torch.erfc`: SLEEF's erfcf_u15, as ATen's vectorized erfc (bit for bit). */
 export const erfc = mathUnary({
   name: "erfc",
   gradFn: "ErfcBackward0",
-  fn: (x) => f(erfcDouble(x)),
+  fn: (x) => erfcSleef(x),
   // -2.0 / sqrt(M_PI) * exp(-(self.pow(2))) * grad
   grad: (g, x) => f(f(-TWO_OVER_SQRT_PI_F * expSleef(-f(x * x))) * g),
   saves: "input",
@@ -726,4 +696,148 @@ const runCdist = defineOp<Record<string, never>>({
 /** `torch.cdist(x1, x2)` with p = 2 on rows of 2-D (or same-batch 3-D) tensors: CdistBackward0. */
 export function cdist(a: Tensor, b: Tensor): Tensor {
   return runCdist([a, b], {});
+}
+
+// ---- SLEEF's erff_u1 (Sleef_erff8_u10, what ATen's Vectorized<float>::erf runs on AVX2) ----
+
+/** A float32 double-float: the value x + y. */
+type DF = [number, number];
+/** The float32 fused multiply-adds: a*b is exact in double for float32 operands, so one rounding. */
+const fmapn = (x: number, y: number, z: number) => f(x * y - z);
+const fmanp = (x: number, y: number, z: number) => f(z - x * y);
+const dfFromDouble = (d: number): DF => [f(d), f(d - f(d))];
+const dfmulFF = (x: number, y: number): DF => {
+  const s = f(x * y);
+  return [s, fmapn(x, y, s)];
+};
+const dfmulDFF = (x: DF, y: number): DF => {
+  const s = f(x[0] * y);
+  return [s, fma(x[1], y, fmapn(x[0], y, s))];
+};
+const dfmulDFDF = (x: DF, y: DF): DF => {
+  const s = f(x[0] * y[0]);
+  return [s, fma(x[0], y[1], fma(x[1], y[0], fmapn(x[0], y[0], s)))];
+};
+const dfsqu = (x: DF): DF => {
+  const s = f(x[0] * x[0]);
+  return [s, fma(f(x[0] + x[0]), x[1], fmapn(x[0], x[0], s))];
+};
+const dfadd2DFF = (x: DF, y: number): DF => {
+  const rx = f(x[0] + y);
+  const v = f(rx - x[0]);
+  const ry = f(f(x[0] - f(rx - v)) + f(y - v));
+  return [rx, f(ry + x[1])];
+};
+const dfadd2DFDF = (x: DF, y: DF): DF => {
+  const rx = f(x[0] + y[0]);
+  const v = f(rx - x[0]);
+  const ry = f(f(x[0] - f(rx - v)) + f(y[0] - v));
+  return [rx, f(ry + f(x[1] + y[1]))];
+};
+const dfaddFDF = (x: number, y: DF): DF => {
+  const rx = f(x + y[0]);
+  return [rx, f(f(f(x - rx) + y[0]) + y[1])];
+};
+const R_LN2F = f(1.4426950408889634);
+const L2UF = f(0.693145751953125);
+const L2LF = f(0.000001428606765330187);
+const rintf = (x: number) => {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+};
+const ldexp2 = (x: number, q: number) => {
+  const h = q >> 1;
+  return f(f(x * 2 ** h) * 2 ** (q - h));
+};
+
+function expk2f(d: DF): DF {
+  const q = rintf(f(f(d[0] + d[1]) * R_LN2F));
+  let s = dfadd2DFF(d, f(q * -L2UF));
+  s = dfadd2DFF(s, f(q * -L2LF));
+  let u = f(0.0001980960224);
+  u = fma(u, s[0], f(0.001394256484));
+  u = fma(u, s[0], f(0.008333456703));
+  u = fma(u, s[0], f(0.04166637361));
+  let t = dfadd2DFF(dfmulDFF(s, u), f(0.16666665941423425));
+  t = dfadd2DFF(dfmulDFDF(s, t), 0.5);
+  t = dfadd2DFDF(s, dfmulDFDF(dfsqu(s), t));
+  t = dfaddFDF(1, t);
+  if (d[0] < -104) return [0, 0];
+  return [ldexp2(t[0], q), ldexp2(t[1], q)];
+}
+
+const ERF_C = [
+  [0.00007089292194, -0.00001792667899, -0.000009495757695],
+  [-0.0007768311189, 0.000393763301, 0.0002481465926],
+  [0.005159463733, -0.003949181177, -0.002918176819],
+  [-0.02683781274, 0.0244547464, 0.02059706673],
+  [0.1128318012, -0.107099615, -0.09901899844],
+].map((r) => r.map(f));
+const ERF_D1 = [-0.37612587600065744, -0.6345889059084104, -0.6435980505478917].map(dfFromDouble);
+const ERF_D2 = [1.1283791602105915, -1.128798558266945, -1.1246148774284557].map(dfFromDouble);
+
+/** `torch.erf` on float32 as SLEEF's erff_u1 computes it (double-float arithmetic with FMAs). */
+export function erfSleef(x: number): number {
+  if (x !== x) return NaN;
+  const a = Math.abs(x);
+  const k = a < 1.1 ? 0 : a < 2.4 ? 1 : 2;
+  const u = k === 0 ? f(a * a) : a;
+  let t = ERF_C[0][k];
+  for (let i = 1; i < 5; i++) t = fma(t, u, ERF_C[i][k]);
+  let d = dfmulFF(t, u);
+  d = dfadd2DFDF(d, ERF_D1[k]);
+  d = dfmulDFF(d, u);
+  d = dfadd2DFDF(d, ERF_D2[k]);
+  d = dfmulDFF(d, a);
+  if (k !== 0) {
+    const e = expk2f(d);
+    d = dfaddFDF(1, [-e[0], -e[1]]);
+  }
+  const v = a < 4 ? f(d[0] + d[1]) : 1;
+  return x < 0 || Object.is(x, -0) ? -v : v;
+}
+
+const dfdiv = (n: DF, d: DF): DF => {
+  const t = f(1 / d[0]);
+  const s = f(n[0] * t);
+  const u = fmapn(t, n[0], s);
+  const v = fmanp(d[1], t, fmanp(d[0], t, 1));
+  return [s, fma(s, v, fma(n[1], t, u))];
+};
+
+const ERFC_C = [
+  [-0.00008638041618, -0.000006236977242, -0.3869504035, 1.115344167],
+  [0.0006000166177, 0.00005749821503, 1.288077235, -0.9454904199],
+  [-0.001665703603, 0.000006002851478, -1.816803217, -0.3667259514],
+  [0.0001795156277, -0.002851036377, 1.249150872, 0.7155663371],
+  [0.01914106123, 0.02260518074, -0.1328857988, -0.01262947265],
+].map((r) => r.map(f));
+const ERFC_D = [
+  [-0.10277535934393028, -0.10524758345933863, -0.4823653103330453, -0.49896154625453765],
+  [-0.6366194832084819, -0.635609463574589, -0.0013445020322453399, -0.00004711995434228485],
+  [-1.128379177905374, -1.1285598737666862, -0.572319781150473, -0.572364030327966],
+].map((r) => r.map(dfFromDouble));
+
+/** `torch.erfc` on float32 as SLEEF's erfcf_u15 computes it. */
+export function erfcSleef(x: number): number {
+  if (x !== x) return NaN;
+  const a = Math.abs(x);
+  const k = a < 1 ? 0 : a < 2.2 ? 1 : a < 4.3 ? 2 : 3;
+  const near = a < 2.2;
+  const u: DF = near ? [a, 0] : dfdiv([1, 0], [a, 0]);
+  let t = ERFC_C[0][k];
+  for (let i = 1; i < 5; i++) t = fma(t, u[0], ERFC_C[i][k]);
+  let d = dfmulDFF(u, t);
+  d = dfadd2DFDF(d, ERFC_D[0][k]);
+  d = dfmulDFDF(d, u);
+  d = dfadd2DFDF(d, ERFC_D[1][k]);
+  d = dfmulDFDF(d, u);
+  d = dfadd2DFDF(d, ERFC_D[2][k]);
+  let e = dfmulDFF(near ? d : [-a, 0], a);
+  if (!near) e = dfadd2DFDF(e, d);
+  e = expk2f(e);
+  if (!near) e = dfmulDFDF(e, u);
+  let r = a < 10.1 ? f(e[0] + e[1]) : 0;
+  if (x < 0 || Object.is(x, -0)) r = f(2 - r);
+  return r;
 }

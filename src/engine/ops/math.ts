@@ -250,6 +250,13 @@ const runLogaddexp = defineOp<Record<string, never>>({
 });
 /** `torch.logaddexp(input, other)`: log(e^input + e^other). */
 export function logaddexp(a: Tensor, b: Tensor): Tensor {
+  const dtype = resultType(a, b);
+  if (dtype !== "float32") {
+    throw new TorchError(
+      "RuntimeError",
+      `"logaddexp_cpu" not implemented for '${dtype === "int64" ? "Long" : "Bool"}'`,
+    );
+  }
   return runLogaddexp([a, b], {});
 }
 

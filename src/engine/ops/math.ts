@@ -15,25 +15,8 @@ const fma = (a: number, b: number, c: number) => f(a * b + c);
 
 // ---- erf, erfc, erfinv ----
 
-/** erf in double by its Taylor series in 2x² (every term positive); ±1 beyond |x| ≥ 6. */
-export function erfDouble(x: number): number {
-  if (x !== x) return x;
-  const ax = Math.abs(x);
-  if (ax >= 6) return Math.sign(x);
-  const x2 = 2 * ax * ax;
-  let term = ax;
-  let total = ax;
-  for (let n = 1; n < 500; n++) {
-    term *= x2 / (2 * n + 1);
-    total += term;
-    if (term < total * 1e-17) break;
-  }
-  const v = (2 / Math.sqrt(Math.PI)) * Math.exp(-ax * ax) * total;
-  return x < 0 ? -v : v;
-}
-
-/** glibc's float erf, exp and log as the scalar kernels call them (std::erf(float), ...): nearest float32. */
-const erff = (x: number) => f(erfDouble(x));
+/** glibc's float erf, exp and log as the scalar kernels call them (std::erf(float), ...); expf and logf are correctly rounded. */
+const erff = (x: number) => erfGlibc(x);
 const expf = (x: number) => f(Math.exp(x));
 const logf = (x: number) => f(Math.log(x));
 
@@ -847,4 +830,76 @@ export function erfcSleef(x: number): number {
   let r = a < 10.1 ? f(e[0] + e[1]) : 0;
   if (x < 0 || Object.is(x, -0)) r = f(2 - r);
   return r;
+}
+
+// ---- glibc's erff (the Sun code in float32, no FMA in Debian's x86-64 libm): what calc_erfinv calls ----
+
+const GE = {
+  erx: 8.4506291151e-1,
+  efx: 1.2837916613e-1,
+  pp: [1.2837916613e-1, -3.2504209876e-1, -2.8481749818e-2, -5.770270247e-3, -2.3763017452e-5],
+  qq: [1, 3.9791721106e-1, 6.50222525e-2, 5.0813062117e-3, 1.3249473704e-4, -3.9602282413e-6],
+  pa: [
+    -2.3621185683e-3, 4.1485610604e-1, -3.7220788002e-1, 3.1834661961e-1, -1.1089469492e-1, 3.5478305072e-2,
+    -2.1663755178e-3,
+  ],
+  qa: [
+    1, 1.0642088205e-1, 5.4039794207e-1, 7.1828655899e-2, 1.2617121637e-1, 1.3637083583e-2, 1.1984500103e-2,
+  ],
+  ra: [
+    -9.8649440333e-3, -6.938585639e-1, -1.0558626175e1, -6.2375331879e1, -1.6239666748e2, -1.8460508728e2,
+    -8.1287437439e1, -9.8143291473,
+  ],
+  sa: [
+    1, 1.965127182e1, 1.3765776062e2, 4.3456588745e2, 6.4538726807e2, 4.2900814819e2, 1.0863500214e2,
+    6.5702495575, -6.0424413532e-2,
+  ],
+  rb: [
+    -9.864943102e-3, -7.9928326607e-1, -1.7757955551e1, -1.6063638306e2, -6.3756646729e2, -1.0250950928e3,
+    -4.8351919556e2,
+  ],
+  sb: [
+    1, 3.0338060379e1, 3.2579251099e2, 1.5367296143e3, 3.1998581543e3, 2.553050293e3, 4.7452853394e2,
+    -2.2440952301e1,
+  ],
+};
+const GEF = Object.fromEntries(
+  Object.entries(GE).map(([k, v]) => [k, Array.isArray(v) ? v.map(f) : f(v)]),
+) as unknown as { [K in keyof typeof GE]: (typeof GE)[K] };
+
+/** Horner in float32 without fusing: c[0] + z*(c[1] + z*(...)). */
+function hornerF(c: number[], z: number): number {
+  let r = c[c.length - 1];
+  for (let i = c.length - 2; i >= 0; i--) r = f(c[i] + f(z * r));
+  return r;
+}
+
+const erffScratch = new DataView(new ArrayBuffer(4));
+
+/** glibc 2.36's erff, float32 step by step (its expf is correctly rounded). */
+export function erfGlibc(x: number): number {
+  if (x !== x) return x;
+  if (x === Infinity || x === -Infinity) return x > 0 ? 1 : -1;
+  const ax = Math.abs(x);
+  if (ax < 0.84375) {
+    if (ax < 2 ** -28) return f(x + f(GEF.efx * x));
+    const z = f(x * x);
+    const y = f(hornerF(GEF.pp, z) / hornerF(GEF.qq, z));
+    return f(x + f(x * y));
+  }
+  if (ax < 1.25) {
+    const s = f(ax - 1);
+    const pq = f(hornerF(GEF.pa, s) / hornerF(GEF.qa, s));
+    return x >= 0 ? f(GEF.erx + pq) : f(-GEF.erx - pq);
+  }
+  if (ax >= 6) return x >= 0 ? f(1 - 1e-30) : f(1e-30 - 1);
+  const s = f(1 / f(ax * ax));
+  const small = ax < 2.857142925262451; // 0x4036DB6E
+  const R = small ? hornerF(GEF.ra, s) : hornerF(GEF.rb, s);
+  const S = small ? hornerF(GEF.sa, s) : hornerF(GEF.sb, s);
+  erffScratch.setFloat32(0, ax);
+  erffScratch.setUint32(0, erffScratch.getUint32(0) & 0xfffff000);
+  const z = erffScratch.getFloat32(0);
+  const r = f(f(Math.exp(f(f(-z * z) - 0.5625))) * f(Math.exp(f(f(f(z - ax) * f(z + ax)) + f(R / S)))));
+  return x >= 0 ? f(1 - f(r / ax)) : f(f(r / ax) - 1);
 }

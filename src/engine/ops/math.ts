@@ -7,7 +7,16 @@ import { defineOp } from "../registry.ts";
 import { TorchError } from "../errors.ts";
 import { Tensor, type Operand } from "../tensor.ts";
 import { broadcastIndexMap, broadcastShapes, numel } from "../shape.ts";
-import { castTo, expSleef, mapBinary, mapTernary, mapUnary, resultType, sumToShape } from "../kernels.ts";
+import {
+  castTo,
+  expSleef,
+  logSleef,
+  mapBinary,
+  mapTernary,
+  mapUnary,
+  resultType,
+  sumToShape,
+} from "../kernels.ts";
 import { defaultGenerator, type Generator } from "../random.ts";
 
 const f = Math.fround;
@@ -205,16 +214,34 @@ export function hypot(a: Tensor, b: Tensor): Tensor {
   return runHypot([a, b], {});
 }
 
-const LOGADDEXP = (a: number, b: number) => {
-  if (a === b && (a === Infinity || a === -Infinity)) return a;
-  if (a !== a || b !== b) return NaN;
-  const m = Math.max(a, b);
-  return f(m + f(Math.log1p(expSleef(-Math.abs(f(a - b))))));
-};
+// ATen's logaddexp kernel: m + log(1 + exp(-|a - b|)); its vectorized form (SLEEF's exp and log) on
+// whole blocks of 16 elements, the scalar one (glibc's, correctly rounded here) on the rest
+const logaddexpWith =
+  (exp: (x: number) => number, log: (x: number) => number) =>
+  (a: number, b: number): number => {
+    if (a === b && (a === Infinity || a === -Infinity)) return a;
+    if (a !== a || b !== b) return NaN;
+    return f(Math.max(a, b) + log(f(1 + exp(-Math.abs(f(a - b))))));
+  };
+const LOGADDEXP_VEC = logaddexpWith(expSleef, logSleef);
+const LOGADDEXP_SCALAR = logaddexpWith(
+  (x) => f(Math.exp(x)),
+  (x) => f(Math.log(x)),
+);
+function logaddexpForward(a: Tensor, b: Tensor): Tensor {
+  const out = mapBinary(a, b, LOGADDEXP_VEC, "float32");
+  const n = out.numel();
+  const tail = n % 16;
+  if (tail) {
+    const scalar = mapBinary(a, b, LOGADDEXP_SCALAR, "float32");
+    for (let i = n - tail; i < n; i++) out.values[i] = scalar.values[i];
+  }
+  return out;
+}
 const runLogaddexp = defineOp<Record<string, never>>({
   name: "logaddexp",
   gradFn: "LogaddexpBackward0",
-  forward: ([a, b]) => mapBinary(a, b, LOGADDEXP, "float32"),
+  forward: ([a, b]) => logaddexpForward(a, b),
   // grad / (1 + exp(other - self)), grad / (1 + exp(self - other))
   backward: (g, { inputs: [a, b] }, [na, nb]) => [
     na

@@ -120,16 +120,46 @@ export const erfinv = mathUnary({
 
 // ---- binary ops ----
 
-function floatResult(a: Tensor, b: Tensor): "float32" {
-  void a;
-  void b;
-  return "float32";
+/**
+ * A binary kernel as cpu_kernel_vec runs it on contiguous inputs: TensorIterator coalesces the
+ * trailing dims in which each input is either whole or broadcast alike into rows; on each row the
+ * vectorized form covers whole blocks of 16 and the scalar form the rest.
+ */
+function vecBinary(
+  a: Tensor,
+  b: Tensor,
+  vec: (x: number, y: number) => number,
+  scalar: (x: number, y: number) => number,
+): Tensor {
+  const out = mapBinary(a, b, vec, "float32");
+  const shape = out.shape;
+  const n = out.numel();
+  const mode = (t: Tensor, d: number) => {
+    const k = d - (shape.length - t.shape.length);
+    return k < 0 || t.shape[k] === 1 ? 0 : 1;
+  };
+  let row = 1;
+  const last = shape.length - 1;
+  for (let d = last; d >= 0; d--) {
+    if (shape[d] !== 1 && (mode(a, d) !== mode(a, last) || mode(b, d) !== mode(b, last))) break;
+    row *= shape[d];
+  }
+  const tail = row ? row % 16 : 0;
+  if (tail === 0 || n === 0) return out;
+  const sc = mapBinary(a, b, scalar, "float32");
+  for (let start = 0; start < n; start += row) {
+    for (let i = start + row - tail; i < start + row; i++) out.values[i] = sc.values[i];
+  }
+  return out;
 }
+
+/** An integer or bool input as float32 (atan2 of integers is computed in float). */
+const floatInput = (t: Tensor) => (t.dtype === "float32" ? t : castTo(t, "float32"));
 
 const runAtan2 = defineOp<Record<string, never>>({
   name: "atan2",
   gradFn: "Atan2Backward0",
-  forward: ([a, b]) => mapBinary(a, b, (y, x) => f(Math.atan2(y, x)), floatResult(a, b)),
+  forward: ([a, b]) => vecBinary(floatInput(a), floatInput(b), atan2Sleef, atan2Glibc),
   // recip = (self * self + other * other).reciprocal(); grad * other * recip, grad * -self * recip
   backward: (g, { inputs: [a, b] }, [na, nb]) => {
     const recip = mapBinary(a, b, (y, x) => f(1 / f(f(y * y) + f(x * x))), "float32");
@@ -149,7 +179,7 @@ const runAtan2 = defineOp<Record<string, never>>({
     ];
   },
 });
-/** `torch.atan2(input, other)`: the angle of (other, input), Atan2Backward0. */
+/** `torch.atan2(input, other)`: the angle of (other, input), Atan2Backward0; SLEEF's atan2f_u1 (bit for bit), glibc's atan2f (nearest here) in a row's tail. */
 export function atan2(a: Operand, b: Operand): Tensor {
   return runAtan2([Tensor.from(a), Tensor.from(b)], {});
 }
@@ -215,7 +245,7 @@ export function hypot(a: Tensor, b: Tensor): Tensor {
 }
 
 // ATen's logaddexp kernel: m + log(1 + exp(-|a - b|)); its vectorized form (SLEEF's exp and log) on
-// whole blocks of 16 elements, the scalar one (glibc's, correctly rounded here) on the rest
+// rows of 16-blocks as vecBinary lays them out, the scalar one (glibc's, correctly rounded here) on the rest
 const logaddexpWith =
   (exp: (x: number) => number, log: (x: number) => number) =>
   (a: number, b: number): number => {
@@ -229,14 +259,7 @@ const LOGADDEXP_SCALAR = logaddexpWith(
   (x) => f(Math.log(x)),
 );
 function logaddexpForward(a: Tensor, b: Tensor): Tensor {
-  const out = mapBinary(a, b, LOGADDEXP_VEC, "float32");
-  const n = out.numel();
-  const tail = n % 16;
-  if (tail) {
-    const scalar = mapBinary(a, b, LOGADDEXP_SCALAR, "float32");
-    for (let i = n - tail; i < n; i++) out.values[i] = scalar.values[i];
-  }
-  return out;
+  return vecBinary(a, b, LOGADDEXP_VEC, LOGADDEXP_SCALAR);
 }
 const runLogaddexp = defineOp<Record<string, never>>({
   name: "logaddexp",
@@ -929,4 +952,138 @@ export function erfGlibc(x: number): number {
   const z = erffScratch.getFloat32(0);
   const r = f(f(Math.exp(f(f(-z * z) - 0.5625))) * f(Math.exp(f(f(f(z - ax) * f(z + ax)) + f(R / S)))));
   return x >= 0 ? f(1 - f(r / ax)) : f(f(r / ax) - 1);
+}
+
+// ---- SLEEF's atan2f_u1 (Sleef_atan2f8_u10, ATen's vectorized atan2) ----
+
+const dfaddFF = (x: number, y: number): DF => {
+  const rx = f(x + y);
+  return [rx, f(f(x - rx) + y)];
+};
+const dfaddDFDF = (x: DF, y: DF): DF => {
+  const rx = f(x[0] + y[0]);
+  return [rx, f(f(f(f(x[0] - rx) + y[0]) + x[1]) + y[1])];
+};
+const ATAN_C = [
+  -0.00176397908944636583328247, 0.0107900900766253471374512, -0.0309564601629972457885742,
+  0.0577365085482597351074219, -0.0838950723409652709960938, 0.109463557600975036621094,
+  -0.142626821994781494140625, 0.199983194470405578613281,
+].map(f);
+const HALF_PI_DF: DF = [f(1.5707963705062866211), f(-4.3711388286737928865e-8)];
+
+function atan2kf(y: DF, x: DF): DF {
+  let q = x[0] < 0 ? -2 : 0;
+  if (x[0] < 0) x = [-x[0], -x[1]];
+  const p = x[0] < y[0];
+  if (p) q += 1;
+  let s = p ? ([-x[0], -x[1]] as DF) : y;
+  let t = p ? y : x;
+  s = dfdiv(s, t);
+  t = dfsqu(s);
+  const nx = f(t[0] + t[1]);
+  t = [nx, f(f(t[0] - nx) + t[1])];
+  let u = ATAN_C[0];
+  for (let i = 1; i < ATAN_C.length; i++) u = fma(u, t[0], ATAN_C[i]);
+  t = dfmulDFDF(t, dfaddFF(f(-0.333332866430282592773438), f(u * t[0])));
+  t = dfmulDFDF(s, dfaddFDF(1, t));
+  return dfaddDFDF(dfmulDFF(HALF_PI_DF, q), t);
+}
+
+const signBit = (v: number) => v < 0 || Object.is(v, -0);
+const mulsign = (v: number, s: number) => (signBit(s) ? -v : v);
+const PI_2F = f(Math.PI / 2);
+const PI_4F = f(Math.PI / 4);
+const PI_F = f(Math.PI);
+/** SLEEF's visinf2: m with d's sign bit or-ed in when d is infinite, else 0. */
+const visinf2 = (d: number, m: number) => (Math.abs(d) === Infinity ? (signBit(d) ? -Math.abs(m) : m) : 0);
+
+/** `torch.atan2(y, x)` on float32 as SLEEF's atan2f_u1 computes it. */
+export function atan2Sleef(y: number, x: number): number {
+  if (x !== x || y !== y) return NaN;
+  if (Math.abs(x) < 2.938735877055719e-39) {
+    x = f(x * 16777216);
+    y = f(y * 16777216);
+  }
+  const d = atan2kf([Math.abs(y), 0], [x, 0]);
+  let r = mulsign(f(d[0] + d[1]), x);
+  if (Math.abs(x) === Infinity || x === 0) r = f(PI_2F - visinf2(x, mulsign(PI_2F, x)));
+  if (Math.abs(y) === Infinity) r = f(PI_2F - visinf2(x, mulsign(PI_4F, x)));
+  if (y === 0) r = signBit(x) ? PI_F : 0;
+  return mulsign(r, y);
+}
+
+// ---- glibc's atan2f and atanf (the Sun code in float32): ATen's scalar atan2 on a row's tail ----
+
+const ATANHI = [4.6364760399e-1, 7.8539812565e-1, 9.8279368877e-1, 1.5707962513].map(f);
+const ATANLO = [5.012158244e-9, 3.7748947079e-8, 3.447321717e-8, 7.5497894159e-8].map(f);
+const AT = [
+  3.3333334327e-1, -2.0000000298e-1, 1.4285714924e-1, -1.1111110449e-1, 9.0908870101e-2, -7.6918758452e-2,
+  6.6610731184e-2, -5.8335702866e-2, 4.9768779427e-2, -3.6531571299e-2, 1.6285819933e-2,
+].map(f);
+
+function atanGlibc(x0: number): number {
+  let x = x0;
+  const ax = Math.abs(x);
+  if (ax >= 17179869184) {
+    if (x !== x) return x;
+    return x > 0 ? f(ATANHI[3] + ATANLO[3]) : f(-ATANHI[3] - ATANLO[3]);
+  }
+  let id = -1;
+  if (ax < 0.4375) {
+    if (ax < 2 ** -29) return x;
+  } else {
+    x = ax;
+    if (ax < 1.1875) {
+      if (ax < 0.6875) {
+        id = 0;
+        x = f(f(f(2 * x) - 1) / f(2 + x));
+      } else {
+        id = 1;
+        x = f(f(x - 1) / f(x + 1));
+      }
+    } else if (ax < 2.4375) {
+      id = 2;
+      x = f(f(x - 1.5) / f(1 + f(1.5 * x)));
+    } else {
+      id = 3;
+      x = f(-1 / x);
+    }
+  }
+  const z = f(x * x);
+  const w = f(z * z);
+  const s1 = f(z * hornerF([AT[0], AT[2], AT[4], AT[6], AT[8], AT[10]], w));
+  const s2 = f(w * hornerF([AT[1], AT[3], AT[5], AT[7], AT[9]], w));
+  if (id < 0) return f(x - f(x * f(s1 + s2)));
+  const r = f(ATANHI[id] - f(f(f(x * f(s1 + s2)) - ATANLO[id]) - x));
+  return x0 < 0 ? -r : r;
+}
+
+const PI_LO = f(-8.7422776573e-8);
+const PI_O_4 = f(7.8539818525e-1);
+
+/** glibc's atan2f, float32 step by step. */
+export function atan2Glibc(y: number, x: number): number {
+  if (x !== x || y !== y) return NaN;
+  if (x === 1) return atanGlibc(y);
+  const m = (signBit(y) ? 1 : 0) | (signBit(x) ? 2 : 0);
+  if (y === 0) return m < 2 ? y : m === 2 ? PI_F : -PI_F;
+  if (x === 0) return signBit(y) ? -PI_2F : PI_2F;
+  if (Math.abs(x) === Infinity) {
+    if (Math.abs(y) === Infinity) return [PI_O_4, -PI_O_4, f(3 * PI_O_4), f(-3 * PI_O_4)][m];
+    return [0, -0, PI_F, -PI_F][m];
+  }
+  if (Math.abs(y) === Infinity) return signBit(y) ? -PI_2F : PI_2F;
+  erffScratch.setFloat32(0, Math.abs(y));
+  const iy = erffScratch.getUint32(0);
+  erffScratch.setFloat32(0, Math.abs(x));
+  const ix = erffScratch.getUint32(0);
+  const k = (iy - ix) >> 23;
+  let z: number;
+  if (k > 60) z = f(PI_2F + f(0.5 * PI_LO));
+  else if (signBit(x) && k < -60) z = 0;
+  else z = atanGlibc(Math.abs(f(y / x)));
+  if (m === 0) return z;
+  if (m === 1) return -z;
+  if (m === 2) return f(PI_F - f(z - PI_LO));
+  return f(f(z - PI_LO) - PI_F);
 }

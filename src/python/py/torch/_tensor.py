@@ -1631,23 +1631,18 @@ def _math_binary(name, a, b):
 def _math_clamp_tensor(self, min, max, method):
     for v in (min, max):
         if v is not None and not isinstance(v, Tensor):
+            names = [type(v2).__name__ for v2 in (min, max) if v2 is not None]
             if method:
-                got = f"(min={type(min).__name__}, max={type(max).__name__})"
-            else:
-                got = f"(Tensor, {type(min).__name__}, {type(max).__name__})"
-            if method:
-                bad_t = ", ".join(
-                    ("!" if not isinstance(v2, Tensor) else "") + type(v2).__name__ + ("!" if not isinstance(v2, Tensor) else "")
-                    for v2 in (min, max)
-                )
-                bad_n = ", ".join("!" + type(v2).__name__ + "!" if isinstance(v2, Tensor) or kind_of(v2) is None else type(v2).__name__ for v2 in (min, max))
+                bad_t = ", ".join(n if n == "Tensor" else f"!{n}!" for n in names)
+                bad_n = ", ".join(f"!{n}!" for n in names)
                 raise TypeError(
-                    f"clamp() received an invalid combination of arguments - got {got}, but expected one of:\n"
+                    f"clamp() received an invalid combination of arguments - got ({', '.join(names)}), but expected one of:\n"
                     " * (Tensor min, Tensor max)\n"
                     f"      didn't match because some of the arguments have invalid types: ({bad_t})\n"
                     " * (Number min, Number max)\n"
                     f"      didn't match because some of the arguments have invalid types: ({bad_n})\n"
                 )
+            got = f"(Tensor, {', '.join(names)})"
             raise TypeError(
                 f"clamp() received an invalid combination of arguments - got {got}, but expected one of:\n"
                 " * (Tensor input, Tensor min, Tensor max, *, Tensor out)\n"

@@ -15,7 +15,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
         raise _unsupported("torch.linalg.vector_norm(dtype=/out=)")
     if x.dtype.is_floating_point is False:
         raise RuntimeError(
-            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {str(x.dtype).replace('torch.', '').capitalize()}"
+            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {'Long' if x.dtype.name == 'int64' else 'Bool'}"
         )
     return _op(_O("norm"), x._t, float(ord), _dims_arg(dim), bool(keepdim))
 

@@ -403,6 +403,43 @@ function mathOp(op: string, inputs: F64[], attrs: F64Attrs, outShape: number[]):
       }
       return { shape: a.shape, dtype: "float32", data };
     }
+    case "lerp_tensor": {
+      const [s0, e0, w0] = inputs;
+      const data = new Float64Array(numel(outShape));
+      for (let i = 0; i < data.length; i++) {
+        const x = s0.data[broadcastSource(s0.shape, outShape, i)];
+        const y = e0.data[broadcastSource(e0.shape, outShape, i)];
+        data[i] = x + w0.data[broadcastSource(w0.shape, outShape, i)] * (y - x);
+      }
+      return { shape: outShape, dtype: "float32", data };
+    }
+    case "clamp_tensor": {
+      const lo = at.hasMin === true ? inputs[1] : null;
+      const hi = at.hasMax === true ? inputs[lo ? 2 : 1] : null;
+      const data = new Float64Array(numel(outShape));
+      for (let i = 0; i < data.length; i++) {
+        const x = a.data[broadcastSource(a.shape, outShape, i)];
+        const mn = lo ? lo.data[broadcastSource(lo.shape, outShape, i)] : -Infinity;
+        const mx = hi ? hi.data[broadcastSource(hi.shape, outShape, i)] : Infinity;
+        data[i] = mn !== mn || mx !== mx ? NaN : x !== x ? x : Math.min(Math.max(x, mn), mx);
+      }
+      return { shape: outShape, dtype: "float32", data };
+    }
+    case "cdist": {
+      const b = inputs[1];
+      const [r1, m] = a.shape.slice(-2);
+      const r2 = b.shape[b.shape.length - 2];
+      const data = new Float64Array(numel(outShape));
+      const batch = data.length / (r1 * r2 || 1);
+      for (let z = 0; z < batch; z++)
+        for (let i = 0; i < r1; i++)
+          for (let j = 0; j < r2; j++) {
+            let s = 0;
+            for (let k = 0; k < m; k++) s += sq(a.data[(z * r1 + i) * m + k] - b.data[(z * r2 + j) * m + k]);
+            data[(z * r1 + i) * r2 + j] = Math.sqrt(s);
+          }
+      return { shape: outShape, dtype: "float32", data };
+    }
     case "masked_fill": {
       const mask = attrs.mask as F64;
       const value = attrs.value as number;
@@ -626,6 +663,9 @@ const MATH_OPS = new Set([
   "binary_cross_entropy_with_logits",
   "nll_loss",
   "masked_fill",
+  "lerp_tensor",
+  "clamp_tensor",
+  "cdist",
   "max_dim",
   "min_dim",
   "_to_copy",
@@ -646,9 +686,6 @@ export function hasF64(op: string): boolean {
     MOVEMENT_OPS.has(op) ||
     SELECT_OPS.has(op) ||
     RANKED_OPS.has(op) ||
-    UNARY[op] !== undefined ||
-    BINARY[op] !== undefined ||
-    MATH_OPS.has(op)
     UNARY[op] !== undefined ||
     BINARY[op] !== undefined ||
     MATH_OPS.has(op) ||

@@ -86,6 +86,8 @@ const CALL_NAME: Record<string, string> = {
   max_pool2d: "F.max_pool2d",
   avg_pool2d: "F.avg_pool2d",
   adaptive_avg_pool2d: "F.adaptive_avg_pool2d",
+  lerp_tensor: "lerp",
+  clamp_tensor: "clamp",
 };
 
 /** Reductions written as methods when they reduce everything: `x.sum()`, `x.std()`. */

@@ -41,6 +41,34 @@ export function erf(x: number): number {
   return x < 0 ? -v : v;
 }
 
+/** erfc in double: 1 - erf below 3, the continued fraction above (no cancellation there). */
+export function erfc(x: number): number {
+  if (x !== x) return x;
+  if (x < 0) return 2 - erfc(-x);
+  if (x < 3) return 1 - erf(x);
+  if (x > 27) return 0;
+  let frac = x;
+  for (let k = 60; k >= 1; k--) frac = x + k / 2 / frac;
+  return Math.exp(-x * x) / Math.sqrt(Math.PI) / frac;
+}
+
+/** erfinv in double: a first guess refined by Newton steps on erf. */
+export function erfinv(y: number): number {
+  if (!(Math.abs(y) <= 1)) return NaN;
+  if (Math.abs(y) === 1) return y * Infinity;
+  if (y === 0) return y;
+  // Giles' single-precision guess, then Newton (quadratic convergence)
+  const w = -Math.log((1 - y) * (1 + y));
+  let x = Math.sign(y) * Math.sqrt(Math.max(0, w)) * 0.9;
+  if (Math.abs(y) < 0.9) x = y * 0.886226925 * (1 + 0.2 * y * y);
+  for (let k = 0; k < 60; k++) {
+    const step = (erf(x) - y) / ((2 / Math.sqrt(Math.PI)) * Math.exp(-x * x));
+    x -= step;
+    if (Math.abs(step) <= 1e-16 * Math.abs(x)) break;
+  }
+  return x;
+}
+
 const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 const logSigmoid = (x: number) => Math.min(x, 0) - Math.log1p(Math.exp(-Math.abs(x)));
 
@@ -89,6 +117,9 @@ export const UNARY: Record<string, (x: number, a: Attrs) => number> = {
   "div.Scalar": (x, a) => x / numAttr(a, "other", NaN),
   zero: () => 0,
   fill: (_x, a) => numAttr(a, "value", NaN),
+  erf,
+  erfc: (x) => erfc(x),
+  erfinv: (x) => erfinv(x),
 };
 
 /** Two-input elementwise ops (broadcast): out = fn(a, b, attrs). `rsub(a, b)` is b - a, as the trace records it. */
@@ -104,6 +135,13 @@ export const BINARY: Record<string, (x: number, y: number, a: Attrs) => number> 
   remainder: (x, y) => x - Math.floor(x / y) * y,
   maximum: (x, y) => (x !== x || y !== y ? NaN : Math.max(x, y)),
   minimum: (x, y) => (x !== x || y !== y ? NaN : Math.min(x, y)),
+  atan2: (x, y) => Math.atan2(x, y),
+  hypot: (x, y) => Math.hypot(x, y),
+  // C's fmod: the result takes the dividend's sign (JS's % is fmod)
+  fmod: (x, y) => x % y,
+  logaddexp: (x, y) =>
+    x === y && !Number.isFinite(x) ? x : Math.max(x, y) + Math.log1p(Math.exp(-Math.abs(x - y))),
+  lerp: (x, y, a) => x + numAttr(a, "weight", NaN) * (y - x),
 };
 
 /** Float32's largest finite value. */

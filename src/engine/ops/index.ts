@@ -8,3 +8,4 @@ export * from "./creation.ts";
 export * from "./indexing.ts";
 export * from "./norm.ts";
 export * from "./conv.ts";
+export * from "./math.ts";

@@ -53,6 +53,7 @@ from . import autograd
 from . import nn
 from . import optim
 from . import utils
+from . import linalg
 
 __version__ = "2.0.0+gradlens"
 

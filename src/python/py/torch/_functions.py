@@ -179,6 +179,10 @@ negative = neg
 
 
 def clamp(input, min=None, max=None, *, out=None):
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        from ._tensor import _math_clamp_tensor
+
+        return _math_clamp_tensor(_t(input, "clamp"), min, max, method=False)
     return _t(input, "clamp").clamp(min, max)
 
 
@@ -578,6 +582,140 @@ def cumprod(input, dim, *, dtype=None):
 
 def nonzero(input, *, as_tuple=False):
     return _t(input, "nonzero").nonzero(as_tuple=as_tuple)
+
+
+# ---- math functions and samplers (erf, atan2, lerp, bernoulli, multinomial, meshgrid, cdist, kron) ----
+
+
+def erf(input, *, out=None):
+    return _t(input, "erf").erf()
+
+
+def erfc(input, *, out=None):
+    return _t(input, "erfc").erfc()
+
+
+def erfinv(input, *, out=None):
+    return _t(input, "erfinv").erfinv()
+
+
+def _math_binary_function(name, input, other):
+    from ._tensor import _math_binary
+
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    if not isinstance(other, Tensor) and not (name == "fmod" and kind_of(other) is not None):
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    return _math_binary(name, input, other)
+
+
+def atan2(input, other, *, out=None):
+    return _math_binary_function("atan2", input, other)
+
+
+arctan2 = atan2
+
+
+def fmod(input, other, *, out=None):
+    return _math_binary_function("fmod", input, other)
+
+
+def hypot(input, other, *, out=None):
+    return _math_binary_function("hypot", input, other)
+
+
+def logaddexp(input, other, *, out=None):
+    return _math_binary_function("logaddexp", input, other)
+
+
+def lerp(input, end, weight, *, out=None):
+    return _t(input, "lerp").lerp(end, weight)
+
+
+def bernoulli(input, p=None, *, generator=None, out=None):
+    return _t(input, "bernoulli").bernoulli(p, generator=generator)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+    return _t(input, "multinomial").multinomial(num_samples, replacement, generator=generator)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    from ._creation import randint
+
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(_t(input, "randint_like").shape), dtype=input.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+
+def meshgrid(*tensors, indexing=None):
+    from . import _C as _c
+
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        _c.warn(
+            "torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument."
+            " (Triggered internally at ../aten/src/ATen/native/TensorShape.cpp:3190.)"
+        )
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
+    if len(tensors) == 0:
+        raise RuntimeError("torch.meshgrid expects a non-empty TensorList")
+    for k, t in enumerate(tensors):
+        if t.dim() > 1:
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t.shape}")
+    ts = list(tensors)
+    swap = indexing == "xy" and len(ts) >= 2
+    if swap:
+        ts[0], ts[1] = ts[1], ts[0]
+    shape = [t.numel() for t in ts]
+    grids = []
+    for k, t in enumerate(ts):
+        view_shape = [1] * len(ts)
+        view_shape[k] = -1
+        grids.append(t.view(view_shape).expand(shape))
+    if swap:
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    x1 = _t(x1, "cdist", "x1")
+    x2 = _t(x2, "cdist", "x2")
+    if p != 2:
+        raise unsupported(f"torch.cdist(p={p})")
+    if x1.dim() < 2:
+        raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.dim()}D")
+    if x2.dim() < 2:
+        raise RuntimeError(f"cdist only supports at least 2D tensors, X2 got: {x2.dim()}D")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}")
+    r1, r2 = x1.shape[-2], x2.shape[-2]
+    if compute_mode != "donot_use_mm_for_euclid_dist" and (compute_mode == "use_mm_for_euclid_dist" or r1 > 25 or r2 > 25):
+        raise unsupported("torch.cdist with more than 25 rows (PyTorch's matrix-product form)")
+    if x1.dim() > 3 or x1.dim() != x2.dim() or list(x1.shape[:-2]) != list(x2.shape[:-2]):
+        raise unsupported("torch.cdist with broadcast batch dims")
+    return op(O("cdist"), x1._t, x2._t)
+
+
+def kron(input, other, *, out=None):
+    a = _t(input, "kron")
+    if not isinstance(other, Tensor):
+        raise TypeError(f"kron(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    b = other
+    nd = builtins.max(a.dim(), b.dim())
+    sa = [1] * (nd - a.dim()) + list(a.shape)
+    sb = [1] * (nd - b.dim()) + list(b.shape)
+    va, vb, out_shape = [], [], []
+    for i in range(nd):
+        va += [sa[i], 1]
+        vb += [1, sb[i]]
+        out_shape.append(sa[i] * sb[i])
+    prod = a.reshape(va) * b.reshape(vb)
+    return op(O("unsafeView"), prod._t, to_js(out_shape))
+
 
 __all__ = [
     _k

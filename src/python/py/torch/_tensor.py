@@ -1105,7 +1105,7 @@ class Tensor:
         return binop_strict("remainder", _remainder, self, other)
 
     def fmod(self, other):
-        raise unsupported("Tensor.fmod")
+        return _math_binary("fmod", self, other)
 
     def __neg__(self):
         return self.neg()
@@ -1220,6 +1220,8 @@ class Tensor:
         return op(O("minimum"), self._t, as_tensor_arg(other, "minimum")._t)
 
     def clamp(self, min=None, max=None):
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            return _math_clamp_tensor(self, min, max, method=True)
         return op(_clamp, self._t, _clamp_bound(min), _clamp_bound(max))
 
     clip = clamp
@@ -1681,6 +1683,97 @@ class Tensor:
         if as_tuple:
             return tuple(wrap(r) for r in call(O("nonzeroTuple"), self._t))
         return op(O("nonzero"), self._t)
+    # ---- math functions and samplers (erf, atan2, lerp, bernoulli, multinomial, ...) ----
+    def erf(self):
+        return op(O("erf"), self._t)
+
+    def erfc(self):
+        return op(O("erfc"), self._t)
+
+    def erfinv(self):
+        return op(O("erfinv"), self._t)
+
+    def atan2(self, other):
+        return _math_binary("atan2", self, other)
+
+    arctan2 = atan2
+
+    def hypot(self, other):
+        return _math_binary("hypot", self, other)
+
+    def logaddexp(self, other):
+        return _math_binary("logaddexp", self, other)
+
+    def lerp(self, end, weight):
+        if not isinstance(end, Tensor):
+            raise TypeError(f"lerp(): argument 'end' (position 1) must be Tensor, not {type(end).__name__}")
+        w = weight._t if isinstance(weight, Tensor) else weight
+        return op(O("lerp"), self._t, end._t, w)
+
+    def bernoulli(self, p=None, *, generator=None):
+        from ._creation import _gen
+
+        return op(O("bernoulli"), self._t, p, _gen(generator))
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        from ._creation import _gen
+
+        if self.requires_grad and self.is_leaf and E.isGradEnabled():
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        with _math_no_grad():
+            src = op(O("bernoulli"), self._t, p, _gen(generator)) if not isinstance(p, Tensor) else None
+            if src is None:
+                src = op(O("bernoulliLike"), self._t, p._t, _gen(generator))
+            self.copy_(src)
+        return self
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        from ._creation import _gen
+
+        return op(O("multinomial"), self._t, num_samples, _py_bool(replacement), _gen(generator))
+
+    def kron(self, other):
+        from ._functions import kron
+
+        return kron(self, other)
+
+
+def _math_no_grad():
+    from .autograd import no_grad
+
+    return no_grad()
+
+
+def _math_binary(name, a, b):
+    """torch.<name>(tensor, other) for atan2, hypot, logaddexp (tensor other only) and fmod (a number too)."""
+    if isinstance(b, Tensor):
+        return op(O(name), a._t, b._t)
+    if name == "fmod" and kind_of(b) is not None:
+        return op(O(name), a._t, b)
+    raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor, not {type(b).__name__}")
+
+
+def _math_clamp_tensor(self, min, max, method):
+    for v in (min, max):
+        if v is not None and not isinstance(v, Tensor):
+            names = [type(v2).__name__ for v2 in (min, max) if v2 is not None]
+            if method:
+                bad_t = ", ".join(n if n == "Tensor" else f"!{n}!" for n in names)
+                bad_n = ", ".join(f"!{n}!" for n in names)
+                raise TypeError(
+                    f"clamp() received an invalid combination of arguments - got ({', '.join(names)}), but expected one of:\n"
+                    " * (Tensor min, Tensor max)\n"
+                    f"      didn't match because some of the arguments have invalid types: ({bad_t})\n"
+                    " * (Number min, Number max)\n"
+                    f"      didn't match because some of the arguments have invalid types: ({bad_n})\n"
+                )
+            got = f"(Tensor, {', '.join(names)})"
+            raise TypeError(
+                f"clamp() received an invalid combination of arguments - got {got}, but expected one of:\n"
+                " * (Tensor input, Tensor min, Tensor max, *, Tensor out)\n"
+                " * (Tensor input, Number min, Number max, *, Tensor out)\n"
+            )
+    return op(O("clampTensor"), self._t, None if min is None else min._t, None if max is None else max._t)
 
 
 _INTERNAL = ("_t", "_h", "_lab", "_m")

@@ -25,6 +25,8 @@ const PROGRAMS = [
   // (the float32 cancellation of layer_norm over 1e4 + k is in test/engine/ops/norm.test.ts)
   path("../python/programs/nn_norm_embedding.py"),
   path("../python/programs/conv_pool.py"),
+  path("../python/programs/indexing_ops.py"),
+  path("../python/programs/indexing_higher_order.py"),
 ];
 /** Not recomputable by nature: random draws, and in-place writes through `.data` (no before-values). */
 const SKIP = new Set(["uniform", "normal", "requires_grad", "detach", "setitem", "index_put", "index"]);
@@ -118,6 +120,23 @@ test("every op of the golden and shim programs evaluates in float64 within float
     "binary_cross_entropy",
     "log_softmax",
     "nll_loss",
+    // the indexing, sorting and triangular ops
+    "gather",
+    "scatter",
+    "index_select",
+    "sort",
+    "topk",
+    "flip",
+    "roll",
+    "tril",
+    "triu",
+    "diag",
+    "trace",
+    "cumprod",
+    "index_add",
+    "index_fill",
+    "median",
+    "median_dim",
   ]) {
     expect(seen.get(op) ?? 0).toBeGreaterThan(0);
   }

@@ -8,7 +8,7 @@
  * sees one callee and V8 inlines it. The function itself is passed in, never pasted into the source.
  */
 import { allocate, castValue, type DType, promoteTypes, type Storage } from "./dtype.ts";
-import { broadcastShapes, numel, sameShape, type Shape, stridesOf } from "./shape.ts";
+import { broadcastIndexMap, broadcastShapes, numel, sameShape, type Shape, stridesOf } from "./shape.ts";
 import { orderedSum } from "./sumorder.ts";
 import { Tensor } from "./tensor.ts";
 
@@ -183,6 +183,21 @@ function rowStarts({ sizes }: RowPlan, strides: number[]): Int32Array {
     }
   }
   return starts;
+}
+
+/** mapTernary for operands that broadcast: `fn(s, t1, t2)` over their broadcast shape, float32 out (addcmul, addcdiv, lerp). */
+export function mapTernaryBroadcast(
+  s: Tensor,
+  t1: Tensor,
+  t2: Tensor,
+  fn: (s: number, a: number, b: number) => number,
+): Tensor {
+  const shape = broadcastShapes(broadcastShapes(s.shape, t1.shape), t2.shape);
+  const out = new Float32Array(numel(shape));
+  const [sm, am, bm] = [s, t1, t2].map((t) => broadcastIndexMap(t.shape, shape));
+  const [sv, av, bv] = [s.values, t1.values, t2.values];
+  for (let i = 0; i < out.length; i++) out[i] = fn(sv[sm[i]], av[am[i]], bv[bm[i]]);
+  return new Tensor(out, shape, "float32");
 }
 
 /** Elementwise `fn` over two tensors, broadcast. */

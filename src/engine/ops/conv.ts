@@ -227,17 +227,42 @@ export function avgPoolKernel(
         h1 = Math.min(h1, H);
         w1 = Math.min(w1, W);
         const factor = divisor ?? (countIncludePad ? poolSize : (h1 - h0) * (w1 - w0));
-        if (gx && grad) {
-          const gv = grad[k++] / factor;
-          for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) gx[(p * H + ih) * W + iw] += gv;
-          continue;
-        }
-        let s = 0;
-        for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) s += x[(p * H + ih) * W + iw];
-        data[k++] = round(s / factor);
+        if (gx && grad) spreadMean(gx, grad[k++] / factor, p, H, W, h0, h1, w0, w1);
+        else data[k++] = round(windowSum(x, p, H, W, h0, h1, w0, w1) / factor);
       }
   if (gx) return { data: Array.from(gx, round), shape: [N, C, H, W] };
   return { data, shape: [N, C, OH, OW] };
+}
+
+/** The sum of plane `p`'s window rows h0..h1, columns w0..w1 (an average pool's forward). */
+function windowSum(
+  x: ArrayLike<number>,
+  p: number,
+  H: number,
+  W: number,
+  h0: number,
+  h1: number,
+  w0: number,
+  w1: number,
+): number {
+  let s = 0;
+  for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) s += x[(p * H + ih) * W + iw];
+  return s;
+}
+
+/** Adds `g` (an output grad over the window's divisor) to every input of the window (an average pool's backward). */
+function spreadMean(
+  gx: Float64Array,
+  g: number,
+  p: number,
+  H: number,
+  W: number,
+  h0: number,
+  h1: number,
+  w0: number,
+  w1: number,
+): void {
+  for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) gx[(p * H + ih) * W + iw] += g;
 }
 
 /** adaptive_avg_pool2d forward, or its backward when `grad` is given (windows floor(o·I/O) .. ceil((o+1)·I/O)). */
@@ -261,14 +286,8 @@ export function adaptiveAvgPoolKernel(
         const w0 = Math.floor((ow * W) / OW);
         const w1 = Math.ceil(((ow + 1) * W) / OW);
         const count = (h1 - h0) * (w1 - w0);
-        if (gx && grad) {
-          const gv = grad[k++] / count;
-          for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) gx[(p * H + ih) * W + iw] += gv;
-          continue;
-        }
-        let s = 0;
-        for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) s += x[(p * H + ih) * W + iw];
-        data[k++] = round(s / count);
+        if (gx && grad) spreadMean(gx, grad[k++] / count, p, H, W, h0, h1, w0, w1);
+        else data[k++] = round(windowSum(x, p, H, W, h0, h1, w0, w1) / count);
       }
     }
   if (gx) return { data: Array.from(gx, round), shape: [N, C, H, W] };

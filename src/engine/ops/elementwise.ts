@@ -5,7 +5,6 @@ import { TorchError } from "../errors.ts";
 import { Tensor, type Operand } from "../tensor.ts";
 import { sum } from "./reduce.ts";
 import { view } from "./view.ts";
-import { broadcastIndexMap, broadcastShapes, numel } from "../shape.ts";
 import {
   castTo,
   expf32,
@@ -16,6 +15,7 @@ import {
   cosSleef,
   mapBinary,
   mapTernary,
+  mapTernaryBroadcast,
   mapUnary,
   resultType,
   sumToShape,
@@ -674,16 +674,6 @@ defineOp<{ value: number }>({
 
 // ---- addcmul / addcdiv: what the optimizers' updates are made of
 
-/** `fn(s, t1, t2)` over the broadcast of three tensors, float32 out. */
-function mapAddc(s: Tensor, t1: Tensor, t2: Tensor, fn: (s: number, a: number, b: number) => number): Tensor {
-  const shape = broadcastShapes(broadcastShapes(s.shape, t1.shape), t2.shape);
-  const out = new Float32Array(numel(shape));
-  const [sm, am, bm] = [s, t1, t2].map((t) => broadcastIndexMap(t.shape, shape));
-  const [sv, av, bv] = [s.values, t1.values, t2.values];
-  for (let i = 0; i < out.length; i++) out[i] = fn(sv[sm[i]], av[am[i]], bv[bm[i]]);
-  return new Tensor(out, shape, "float32");
-}
-
 function checkAddcFloat(name: string, ts: Tensor[]): void {
   if (ts.some((t) => t.dtype !== "float32")) {
     throw new TorchError(
@@ -700,7 +690,7 @@ const runAddcmul = defineOp<{ value: number }>({
     checkAddcFloat("addcmul", [s, t1, t2]);
     const v = f(value);
     // ATen: self + value * t1 * t2, with value * t1 rounded and the rest one fused multiply-add
-    return mapAddc(s, t1, t2, (x, a, b) => x + f(v * a) * b);
+    return mapTernaryBroadcast(s, t1, t2, (x, a, b) => x + f(v * a) * b);
   },
   // ATen: grad * (tensor2 * value) and grad * (tensor1 * value)
   backward: (g, { inputs: [s, t1, t2], attrs: { value } }, [ns, n1, n2]) => [
@@ -742,7 +732,7 @@ const runAddcdiv = defineOp<{ value: number }>({
     checkAddcFloat("addcdiv", [s, t1, t2]);
     const v = f(value);
     // ATen: self + value * t1 / t2, each step rounded (no fused step here)
-    return mapAddc(s, t1, t2, (x, a, b) => x + f(f(v * a) / b));
+    return mapTernaryBroadcast(s, t1, t2, (x, a, b) => x + f(f(v * a) / b));
   },
   // ATen: grad * (value / tensor2) and -grad * value * tensor1 / (tensor2 * tensor2)
   backward: (g, { inputs: [s, t1, t2], attrs: { value } }, [ns, n1, n2]) => [
@@ -760,7 +750,7 @@ const runAddcdiv = defineOp<{ value: number }>({
       : null,
     n2
       ? sumToShape(
-          mapAddc(g, t1, t2, (gg, a, b) => f(f(f(-gg * f(value)) * a) / f(b * b))),
+          mapTernaryBroadcast(g, t1, t2, (gg, a, b) => f(f(f(-gg * f(value)) * a) / f(b * b))),
           t2.shape,
         )
       : null,

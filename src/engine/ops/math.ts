@@ -13,6 +13,7 @@ import {
   logSleef,
   mapBinary,
   mapTernary,
+  mapTernaryBroadcast,
   mapUnary,
   resultType,
   sumToShape,
@@ -166,13 +167,13 @@ const runAtan2 = defineOp<Record<string, never>>({
     return [
       na
         ? sumToShape(
-            map3(g, b, recip, (gi, x, r) => f(f(gi * x) * r)),
+            mapTernaryBroadcast(g, b, recip, (gi, x, r) => f(f(gi * x) * r)),
             a.shape,
           )
         : null,
       nb
         ? sumToShape(
-            map3(g, a, recip, (gi, y, r) => f(f(gi * -y) * r)),
+            mapTernaryBroadcast(g, a, recip, (gi, y, r) => f(f(gi * -y) * r)),
             b.shape,
           )
         : null,
@@ -199,7 +200,7 @@ const runFmod = defineOp<Record<string, never>>({
     na ? sumToShape(g, a.shape) : null,
     nb
       ? sumToShape(
-          map3(g, a, b, (gi, x, y) => f(-gi * Math.trunc(f(x / y)))),
+          mapTernaryBroadcast(g, a, b, (gi, x, y) => f(-gi * Math.trunc(f(x / y)))),
           b.shape,
         )
       : null,
@@ -219,13 +220,13 @@ const runHypot = defineOp<Record<string, never>>({
   backward: (g, { inputs: [a, b], out }, [na, nb]) => [
     na
       ? sumToShape(
-          map3(g, a, out, (gi, x, r) => f(f(gi * x) / r)),
+          mapTernaryBroadcast(g, a, out, (gi, x, r) => f(f(gi * x) / r)),
           a.shape,
         )
       : null,
     nb
       ? sumToShape(
-          map3(g, b, out, (gi, y, r) => f(f(gi * y) / r)),
+          mapTernaryBroadcast(g, b, out, (gi, y, r) => f(f(gi * y) / r)),
           b.shape,
         )
       : null,
@@ -269,13 +270,13 @@ const runLogaddexp = defineOp<Record<string, never>>({
   backward: (g, { inputs: [a, b] }, [na, nb]) => [
     na
       ? sumToShape(
-          map3(g, a, b, (gi, x, y) => f(gi / f(1 + expSleef(f(y - x))))),
+          mapTernaryBroadcast(g, a, b, (gi, x, y) => f(gi / f(1 + expSleef(f(y - x))))),
           a.shape,
         )
       : null,
     nb
       ? sumToShape(
-          map3(g, a, b, (gi, x, y) => f(gi / f(1 + expSleef(f(x - y))))),
+          mapTernaryBroadcast(g, a, b, (gi, x, y) => f(gi / f(1 + expSleef(f(x - y))))),
           b.shape,
         )
       : null,
@@ -326,37 +327,27 @@ const runLerpScalar = defineOp<{ weight: number }>({
   saves: () => ({ inputs: [], output: false }),
 });
 
-/** `fn(a, b, c)` over the broadcast of three tensors, float32 out. */
-function map3(a: Tensor, b: Tensor, c: Tensor, fn: (x: number, y: number, z: number) => number): Tensor {
-  const shape = broadcastShapes(broadcastShapes(a.shape, b.shape), c.shape);
-  const out = new Float32Array(numel(shape));
-  const [am, bm, cm] = [a, b, c].map((t) => broadcastIndexMap(t.shape, shape));
-  const [av, bv, cv] = [a.values, b.values, c.values];
-  for (let i = 0; i < out.length; i++) out[i] = fn(av[am[i]], bv[bm[i]], cv[cm[i]]);
-  return new Tensor(out, shape, "float32");
-}
-
 const runLerpTensor = defineOp<Record<string, never>>({
   name: "lerp_tensor",
   gradFn: "LerpBackward1",
-  forward: ([a, b, w]) => map3(a, b, w, lerpValue),
+  forward: ([a, b, w]) => mapTernaryBroadcast(a, b, w, lerpValue),
   // self: grad * (1 - weight), end: grad * weight, weight: grad * (end - self)
   backward: (g, { inputs: [a, b, w] }, [na, nb, nw]) => [
     na
       ? sumToShape(
-          map3(g, w, w, (gi, x) => f(gi * f(1 - x))),
+          mapTernaryBroadcast(g, w, w, (gi, x) => f(gi * f(1 - x))),
           a.shape,
         )
       : null,
     nb
       ? sumToShape(
-          map3(g, w, w, (gi, x) => f(gi * x)),
+          mapTernaryBroadcast(g, w, w, (gi, x) => f(gi * x)),
           b.shape,
         )
       : null,
     nw
       ? sumToShape(
-          map3(g, a, b, (gi, s, e) => f(gi * f(e - s))),
+          mapTernaryBroadcast(g, a, b, (gi, s, e) => f(gi * f(e - s))),
           w.shape,
         )
       : null,
